@@ -1,0 +1,117 @@
+# painreview: regenerate every table, figure and in-text number of the paper from raw data.
+#
+#   make all                       # data/synthetic -> tables/, figures/, notebooks/ (committed)
+#   make all DATA=dir OUT=dir      # your own data -> OUT/tables, OUT/figures, OUT/notebooks
+#   make test                      # unit tests, nbval on the notebooks, reproducibility check
+#
+# Each target builds the virtual environment it needs from the hash-pinned lock.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+DATA ?= data/synthetic
+OUT ?= .
+CONVERSION ?= opioids_aware
+SDC ?= off
+JOBS ?= 2
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+BOOT_PYTHON ?= python3
+ENV_STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCK))
+
+# Stamps live under the output root, so that runs into different roots never share them.
+STAMPS := $(OUT)/.make
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+SOURCES := $(wildcard painreview/*.py painreview/data/*)
+DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
+RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
+
+.PHONY: all env validate tables notebooks report test unit nbval check-outputs bench lock clean distclean help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+env: $(ENV_STAMP) ## create .venv from the lock (nothing happens when it is up to date)
+
+$(ENV_STAMP): $(LOCK) pyproject.toml
+	@test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
+	@test -x $(UV) && [ "$$($(UV) --version | cut -d' ' -f2)" = "$(UV_VERSION)" ] \
+	  || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	$(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@touch $@
+
+all: $(STAMPS)/validated ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target report
+
+# The run's settings: rewritten only when they change, so a new DATA, CONVERSION or SDC
+# reruns everything and an unchanged one reruns nothing.
+$(STAMPS)/settings: $(STAMPS)/validated FORCE
+	@mkdir -p $(@D); new='$(abspath $(DATA)) $(CONVERSION) $(SDC)'; \
+	  [ -f $@ ] && [ "$$(cat $@)" = "$$new" ] || echo "$$new" > $@
+
+validate: $(STAMPS)/validated ## check DATA against the raw data contract
+
+# Validation comes first and creates nothing under OUT when it fails.
+$(STAMPS)/validated: $(DATA_FILES) $(SOURCES) | $(ENV_STAMP)
+	$(PY) -m painreview validate '$(DATA)'
+	@mkdir -p $(@D) && touch $@
+
+tables: $(STAMPS)/validated ## write OUT/tables/ directly from the package, without notebooks
+	$(PY) -m painreview tables '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)'
+
+NOTEBOOK_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
+
+notebooks: $(NOTEBOOK_STAMPS) ## run every notebook (make -j2 safe)
+
+$(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated $(STAMPS)/settings
+	$(PY) -m painreview run-notebook $< $(RUN_ARGS)
+	@touch $@
+
+# The audit reads the tables the other notebooks write.
+$(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS))
+
+report: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
+
+test: $(ENV_STAMP) ## unit tests, nbval on the committed notebooks, outputs reproduced
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory nbval
+	@$(MAKE) --no-print-directory check-outputs
+
+unit: $(ENV_STAMP) ## the unit tests only
+	$(PY) -m pytest -q tests
+
+nbval: $(ENV_STAMP) ## re-run the committed notebooks and compare their outputs
+	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m pytest -q -p no:cacheprovider --nbval notebooks \
+	  --nbval-sanitize-with notebooks/nbval-sanitize.cfg; else echo "no notebooks yet"; fi
+
+check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic and compare with what is committed
+	rm -rf .make
+	$(MAKE) --no-print-directory all DATA=data/synthetic OUT=. JOBS=$(JOBS)
+	@changed=$$(git status --porcelain -- tables figures notebooks data/synthetic); \
+	  if [ -n "$$changed" ]; then echo "Committed outputs differ from what the code makes:"; \
+	  echo "$$changed"; git --no-pager diff --stat -- tables figures notebooks data/synthetic; exit 1; fi
+	@echo "committed outputs reproduced byte for byte"
+
+bench: $(ENV_STAMP) ## time make all into an empty root against one bare papermill run
+	$(PY) -m painreview bench
+
+lock: ## re-resolve the lock from pyproject.toml (needs the network)
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" -o $(LOCK)
+
+clean: ## remove stamps and caches (keeps the committed outputs and .venv)
+	rm -rf .make .pytest_cache .hypothesis
+	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean ## also remove .venv
+	rm -rf $(VENV)
+
+FORCE:

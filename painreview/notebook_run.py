@@ -1,0 +1,110 @@
+"""Run a parameterised notebook with papermill and make the executed copy reproducible.
+
+The committed notebooks are executed on ``data/synthetic`` with their default
+parameters, so no machine-specific path enters them; a run on other data injects
+absolute paths and writes its executed copy under ``OUT/notebooks`` only. Volatile
+metadata (timestamps, durations, the interpreter's patch version) is removed so that
+two runs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: The values of the notebooks' ``parameters`` cells (paths relative to ``notebooks/``).
+DEFAULTS = {
+    "data_dir": "../data/synthetic",
+    "out_dir": "..",
+    "conversion": "opioids_aware",
+    "sdc": "off",
+}
+
+
+def notebook_parameters(data: str | Path, out: str | Path, conversion: str, sdc: str,
+                        notebook_dir: Path) -> dict[str, str]:
+    """Parameters that differ from the notebook's defaults, paths made absolute."""
+    wanted = {
+        "data_dir": Path(data).resolve(),
+        "out_dir": Path(out).resolve(),
+        "conversion": conversion,
+        "sdc": sdc,
+    }
+    params: dict[str, str] = {}
+    for key, value in wanted.items():
+        default = DEFAULTS[key]
+        if isinstance(value, Path):
+            if value != (notebook_dir / default).resolve():
+                params[key] = str(value)
+        elif value != default:
+            params[key] = value
+    return params
+
+
+_VOLATILE_NB = ("start_time", "end_time", "duration", "input_path", "output_path", "version")
+_VOLATILE_CELL = ("execution",)
+
+
+def scrub(nb: dict) -> dict:
+    """Drop metadata that changes from run to run (times, paths, versions); keep the rest."""
+    meta = nb.setdefault("metadata", {})
+    pm = meta.get("papermill")
+    if isinstance(pm, dict):
+        for key in _VOLATILE_NB:
+            pm.pop(key, None)
+    lang = meta.get("language_info")
+    if isinstance(lang, dict):
+        lang.pop("version", None)
+    for cell in nb.get("cells", []):
+        cmeta = cell.get("metadata", {})
+        for key in _VOLATILE_CELL:
+            cmeta.pop(key, None)
+        cpm = cmeta.get("papermill")
+        if isinstance(cpm, dict):
+            for key in ("start_time", "end_time", "duration"):
+                cpm.pop(key, None)
+    return nb
+
+
+def dumps(nb: dict) -> str:
+    """Serialise as nbformat does (sorted keys, one-space indent), with a final newline."""
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def output_notebook(notebook: Path, out: str | Path) -> Path:
+    return Path(out) / "notebooks" / Path(notebook).name
+
+
+def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
+                 conversion: str = "opioids_aware", sdc: str = "off") -> Path:
+    """Execute ``notebook`` on ``data`` into ``out``; returns the executed notebook's path.
+
+    The notebook runs with ``notebooks/`` as its working directory (as nbval runs it).
+    It is executed into a temporary file and moved into place only on success, so a
+    failed run never replaces a committed notebook.
+    """
+    import papermill as pm
+
+    notebook = Path(notebook).resolve()
+    target = output_notebook(notebook, out).resolve()
+    params = notebook_parameters(data, out, conversion, sdc, notebook.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=target.parent)
+    os.close(fd)
+    try:
+        pm.execute_notebook(
+            str(notebook), tmp, parameters=params, cwd=str(notebook.parent),
+            kernel_name="python3", progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False,
+        )
+        nb = json.loads(Path(tmp).read_text(encoding="utf-8"))
+        Path(tmp).write_text(dumps(scrub(nb)), encoding="utf-8")
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target

@@ -1,0 +1,63 @@
+"""pyproject.toml, requirements.lock and environment.yml must agree."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _lock_pins() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s;\\]+)", line)
+        if m:
+            pins[canonicalize_name(m.group(1))] = m.group(2)
+    return pins
+
+
+def _declared() -> list[Requirement]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    reqs = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        reqs += extra
+    return [Requirement(r) for r in reqs]
+
+
+def test_every_declared_dependency_is_pinned_in_the_lock_within_its_range():
+    pins = _lock_pins()
+    for req in _declared():
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is declared in pyproject.toml but not in requirements.lock: run make lock"
+        assert req.specifier.contains(pins[name], prereleases=True), (
+            f"requirements.lock pins {req.name}=={pins[name]}, outside pyproject's {req.specifier}: run make lock")
+
+
+def test_every_pin_is_hashed():
+    text = (ROOT / "requirements.lock").read_text()
+    blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
+    pinned = [b for b in blocks if re.match(r"^[A-Za-z0-9_.\-]+==", b)]
+    assert len(pinned) == len(_lock_pins()) > 50
+    for block in pinned:
+        assert "--hash=sha256:" in block, block.splitlines()[0]
+
+
+def test_lock_targets_python_311_like_pyproject_and_environment_yml():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == ">=3.11,<3.12"
+    env = (ROOT / "environment.yml").read_text()
+    assert re.search(r"^\s*-\s*python=3\.11\s*$", env, re.M)
+    assert re.search(r"^\s*-\s*pip\s*$", env, re.M)
+    assert re.search(r"^\s*-\s*-r requirements\.lock\s*$", env, re.M), "environment.yml must install the lock"
+    assert "--python-version 3.11" in (ROOT / "Makefile").read_text()
+
+
+def test_makefile_bootstraps_the_uv_the_lock_pins():
+    # The Makefile reads uv's version from the lock; the lock must pin it.
+    assert "uv" in _lock_pins()
+    assert "s/^uv==" in (ROOT / "Makefile").read_text()
