@@ -9,8 +9,10 @@ two runs give the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -75,6 +77,25 @@ def dumps(nb: dict) -> str:
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
+@contextlib.contextmanager
+def _kernel_chatter_silenced():
+    """Send the kernel's stderr (transport warnings, shutdown notices) to /dev/null.
+
+    The kernel inherits file descriptor 2; what it prints there is noise, while a
+    failing cell reaches us as papermill's exception, which the caller reports.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def output_notebook(notebook: Path, out: str | Path) -> Path:
     return Path(out) / "notebooks" / Path(notebook).name
 
@@ -87,8 +108,6 @@ def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
     It is executed into a temporary file and moved into place only on success, so a
     failed run never replaces a committed notebook.
     """
-    import papermill as pm
-
     notebook = Path(notebook).resolve()
     target = output_notebook(notebook, out).resolve()
     params = notebook_parameters(data, out, conversion, sdc, notebook.parent)
@@ -96,11 +115,14 @@ def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
     fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=target.parent)
     os.close(fd)
     try:
-        pm.execute_notebook(
-            str(notebook), tmp, parameters=params, cwd=str(notebook.parent),
-            kernel_name="python3", progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False,
-        )
+        with _kernel_chatter_silenced():
+            import papermill as pm
+
+            pm.execute_notebook(
+                str(notebook), tmp, parameters=params, cwd=str(notebook.parent),
+                kernel_name="python3", progress_bar=False, log_output=False,
+                request_save_on_cell_execute=False,
+            )
         nb = json.loads(Path(tmp).read_text(encoding="utf-8"))
         Path(tmp).write_text(dumps(scrub(nb)), encoding="utf-8")
         os.replace(tmp, target)

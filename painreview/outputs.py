@@ -1,0 +1,38 @@
+"""Writing a run's outputs under the output root: tables, figures, with disclosure control.
+
+Notebooks call these so that every output is written the same way: CSVs and renderings
+through ``pipeline.write_tables``, figures through ``savefig.save_figure`` into
+``OUT/figures``, and, when the run's ``sdc`` option is on, every frame through
+``sdc.protect`` before it is shown or written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+
+def released(tables: dict[str, pd.DataFrame], sdc: str | bool) -> dict[str, pd.DataFrame]:
+    """The frames as they may leave the run: unchanged when ``sdc`` is off, protected by
+    the disclosure-control rule (``painreview.sdc``) when it is on."""
+    from painreview import sdc as disclosure
+
+    return disclosure.protect(tables) if disclosure.is_on(sdc) else dict(tables)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
+    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2)."""
+    from painreview.pipeline import write_tables as write
+
+    return write(tables, out_dir)
+
+
+def write_figure(fig, out_dir: str | Path, stem: str) -> Path:
+    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg``; return the PNG's path."""
+    from painreview.savefig import save_figure
+
+    folder = Path(out_dir) / "figures"
+    folder.mkdir(parents=True, exist_ok=True)
+    png, _svg = save_figure(fig, folder / stem)
+    return png
