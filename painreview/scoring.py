@@ -1,0 +1,111 @@
+"""Questionnaire scores from item-level answers (raw data contract, ``questionnaires.csv``).
+
+Each measure's items come from ``painreview/data/items.csv`` (column ``score``). A
+measure is *collected* for a service user and timepoint when at least one of its items
+has a row; it is *scored* (``value`` not NaN) when its missing-item rule allows. An item
+row with an empty value counts as unanswered. The missing-item rule of every measure,
+with its source, is in ``RULES`` below.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from painreview.reference import items, vocabulary
+
+MEASURES = (
+    "comm_total",
+    "bpi_severity",
+    "bpi_interference",
+    "bpi_relief",
+    "wemwbs_total",
+    "top_psych",
+    "top_physical",
+    "top_qol",
+)
+"""Measures in output order (the output contract's ``outcomes.csv`` order)."""
+
+# measure -> (method, minimum items answered). Methods: "sum" (every item required,
+# plain sum), "prorated_mean" (mean of the answered items × number of items, when at
+# least the minimum are answered), "item" (a single-item measure is the item itself).
+RULES: dict[str, tuple[str, int | None]] = {
+    # COMM (Butler et al., Pain 2007;130:144-56): total of 17 items, 0-68. No published
+    # proration rule was found, so every item is required (raw data contract).
+    "comm_total": ("sum", None),
+    # BPI severity (Cleeland, Brief Pain Inventory User Guide): items 3-6 summed, 0-40 on
+    # this package's scale. The guide gives no proration rule for severity, so all four are
+    # required (raw data contract).
+    "bpi_severity": ("sum", None),
+    # BPI interference (Cleeland, Brief Pain Inventory User Guide, scoring of the
+    # interference items): scored when at least 4 of the 7 items are answered, as the mean
+    # of the answered items; on this package's 0-70 sum scale, mean × 7.
+    "bpi_interference": ("prorated_mean", 4),
+    # BPI item 8, % relief from medication: single item.
+    "bpi_relief": ("item", 1),
+    # WEMWBS (Tennant et al., Health Qual Life Outcomes 2007;5:63; WEMWBS user guide):
+    # sum of 14 items, 14-70. No published proration rule was found: all 14 required.
+    "wemwbs_total": ("sum", None),
+    # TOP (Marsden et al., Addiction 2008;103:1450-60): each domain is one 0-20 item.
+    "top_psych": ("item", 1),
+    "top_physical": ("item", 1),
+    "top_qol": ("item", 1),
+}
+
+
+def measure_items() -> dict[str, list[str]]:
+    """Measure → its items, in items.csv order."""
+    ref = items()
+    return {m: ref.loc[ref["score"] == m, "item"].tolist() for m in MEASURES}
+
+
+def _score(values: list[float], n_items: int, method: str, minimum: int | None) -> float:
+    answered = [v for v in values if not math.isnan(v)]
+    if method == "sum":
+        return float(math.fsum(answered)) if len(answered) == n_items else math.nan
+    if method == "prorated_mean":
+        if len(answered) < minimum:
+            return math.nan
+        return math.fsum(answered) * n_items / len(answered)  # sum × 7 / k: exact when k = 7
+    if method == "item":
+        return float(answered[0]) if answered else math.nan
+    raise ValueError(f"unknown scoring method {method!r}")
+
+
+def score_questionnaires(questionnaires: pd.DataFrame) -> pd.DataFrame:
+    """DataFrame[patient_id, timepoint, measure, value, items_answered], one row per collected
+    (service user, timepoint, measure); sorted by patient_id, timepoint, measure order.
+
+    ``value`` is NaN when the measure's missing-item rule leaves it unscored.
+    """
+    per_measure = measure_items()
+    item_to_measure = {item: m for m, its in per_measure.items() for item in its}
+    unknown = sorted(set(questionnaires["item"]) - set(item_to_measure))
+    if unknown:
+        raise ValueError(f"questionnaire items not in items.csv: {unknown}")
+    q = questionnaires[["patient_id", "timepoint", "item", "value"]].copy()
+    q["measure"] = q["item"].map(item_to_measure)
+    q["value"] = q["value"].astype(float)
+    records = []
+    for (pid, tp, measure), group in q.groupby(["patient_id", "timepoint", "measure"], sort=False):
+        method, minimum = RULES[measure]
+        values = group["value"].tolist()
+        records.append(
+            {
+                "patient_id": pid,
+                "timepoint": tp,
+                "measure": measure,
+                "value": _score(values, len(per_measure[measure]), method, minimum),
+                "items_answered": int(group["value"].notna().sum()),
+            }
+        )
+    out = pd.DataFrame.from_records(records, columns=["patient_id", "timepoint", "measure", "value", "items_answered"])
+    out["value"] = out["value"].astype(float)
+    out["items_answered"] = out["items_answered"].astype(np.int64)
+    tp_order = {tp: i for i, tp in enumerate(vocabulary("timepoint"))}
+    m_order = {m: i for i, m in enumerate(MEASURES)}
+    out = out.assign(_tp=out["timepoint"].map(tp_order), _m=out["measure"].map(m_order))
+    out = out.sort_values(["patient_id", "_tp", "_m"], kind="mergesort").drop(columns=["_tp", "_m"])
+    return out.reset_index(drop=True)
