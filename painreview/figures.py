@@ -209,7 +209,8 @@ def figure1_flow(flow: pd.DataFrame, width_mm: float = figstyle.SINGLE_COLUMN_MM
         raise ValueError(f"flow lacks key(s) {', '.join(missing)}")
     if flow["key"].duplicated().any():
         raise ValueError("flow has duplicated keys")
-    n = {k: int(v) for k, v in zip(flow["key"], flow["n"])}
+    # A count redacted by disclosure control arrives as text and is printed as it is.
+    n = {k: v if isinstance(v, str) else int(v) for k, v in zip(flow["key"], flow["n"])}
     label = dict(zip(flow["key"], flow["label"]))
 
     pt = figstyle.FONT_PT
@@ -229,7 +230,7 @@ def figure1_flow(flow: pd.DataFrame, width_mm: float = figstyle.SINGLE_COLUMN_MM
     enrol_lines = wrap(f"{label['did_not_enrol']} (n = {n['did_not_enrol']}):", side_w - 2 * pad - 0.5)
     for r in reasons:
         k = n[f"non_enrolment_{r}"]
-        if k > 0:
+        if isinstance(k, str) or k > 0:
             enrol_lines += wrap(f"{reason_labels[r]} (n = {k})", side_w - 2 * pad - 0.5)
     side_lines.append(enrol_lines)
 

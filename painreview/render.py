@@ -22,7 +22,12 @@ from painreview.reference import read_reference
 
 
 def round_half_up(value: float, decimals: int) -> str:
-    """``value`` to ``decimals`` places, half away from zero on its shortest decimal repr."""
+    """``value`` to ``decimals`` places, half away from zero on its shortest decimal repr.
+
+    A text value (a cell marked ``[REDACTED]`` by disclosure control) is shown as it is.
+    """
+    if isinstance(value, str):
+        return value
     if value is None or value is pd.NA or math.isnan(value):
         return ""
     quantum = Decimal(1).scaleb(-decimals)
@@ -33,6 +38,8 @@ def round_half_up(value: float, decimals: int) -> str:
 
 
 def _int(value) -> str:
+    if isinstance(value, str):  # [REDACTED] under disclosure control
+        return value
     return "" if value is None or value is pd.NA else str(int(value))
 
 
@@ -61,6 +68,8 @@ def _value_cells(row: dict, statistic: str) -> tuple[str, str]:
 
 def _diagnosed_note(row: dict) -> str | None:
     dx = row.get("diagnosed")
+    if isinstance(dx, str) or isinstance(row["n"], str):  # [REDACTED] under disclosure control
+        return f"{dx} diagnosed."
     if dx is None or dx is pd.NA or pd.isna(dx) or int(dx) == 0:
         return None
     return "All diagnosed." if int(dx) == int(row["n"]) else f"{int(dx)} diagnosed."

@@ -339,3 +339,11 @@ def test_palette_is_okabe_ito():
     assert set(figstyle.TIMEPOINT_COLOURS.values()) <= palette
     assert {figstyle.CHANGE_COLOURS["reduced"], figstyle.CHANGE_COLOURS["increased"]} <= palette
     assert re.fullmatch(r"#[0-9A-F]{6}", figstyle.CHANGE_COLOURS["unchanged"])
+
+
+def test_figure1_prints_counts_redacted_by_disclosure_control():
+    from painreview import sdc
+
+    flow = sdc.protect_flow(flow_frame(PAPER_FLOW))
+    texts = " ".join(t.get_text() for t in figures.figure1_flow(flow).findobj(Text))
+    assert "n = 60" in texts and "(n = [REDACTED])" in texts

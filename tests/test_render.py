@@ -87,3 +87,21 @@ def test_rendering_is_deterministic_and_pure():
     assert to_markdown(TABLE1, "table1") == to_markdown(TABLE1.copy(), "table1")
     assert to_html(TABLE1, "table1") == to_html(TABLE1.copy(), "table1")
     pd.testing.assert_frame_equal(TABLE1, before)
+
+
+def test_redacted_cells_render_as_redacted_not_as_an_error():
+    from painreview import sdc
+    from painreview.render import to_markdown
+
+    table = pd.DataFrame([
+        {"section": "characteristics", "variable": "sex", "level": "female", "label": "Female sex",
+         "n": 22, "N": 34, "percent": 64.70588235294117, "mean": None, "sd": None,
+         "median": None, "p25": None, "p75": None, "diagnosed": None},
+        {"section": "comorbidity", "variable": "condition", "level": "ptsd",
+         "label": "Post-traumatic stress disorder", "n": 1, "N": 29, "percent": 3.4482758620689653,
+         "mean": None, "sd": None, "median": None, "p25": None, "p75": None, "diagnosed": 1},
+    ])
+    text = to_markdown(sdc.protect_table(table), "table1")
+    # 22 -> 20 and 34 -> 35 (nearest 5), 20/35 = 57.1 %; 1 and its percentage are redacted.
+    assert "20/35 | 57.1" in text
+    assert "[REDACTED]/30" in text and "22/34" not in text
