@@ -13,4 +13,163 @@ keyed by file stem (``painreview.reference.FILES``) with, per column type of
 - date: ``datetime64[ns]`` (NaT missing)
 
 Rows keep the file's order; the index is a fresh RangeIndex.
+
+Columns come in the contract's order (columns.csv), whatever their order in the file.
+``typed_frames`` applies the same typing to frames of text cells, and
+``frames_from_records`` builds typed frames from small lists of dicts for tests,
+without validation.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from painreview import reference
+from painreview.readers import RawTable
+from painreview.validate import inspect_dataset
+
+
+class DataError(Exception):
+    """A dataset that breaks the raw data contract; ``problems`` holds every ``Problem``."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        head = f"the dataset breaks the raw data contract ({n} problem{'s' if n != 1 else ''}):"
+        return "\n".join([head] + [str(problem) for problem in self.problems])
+
+
+def load_dataset(folder: str | Path, conversion=None) -> dict[str, pd.DataFrame]:
+    """Validate ``folder`` and return its typed frames; ``DataError`` listing every problem otherwise.
+
+    ``conversion`` is passed to the validator: the conversion table (DataFrame or name)
+    whose (drug, route) pairs prescriptions may use; default Opioids Aware.
+    """
+    tables, problems = inspect_dataset(folder, conversion)
+    if problems:
+        raise DataError(problems)
+    return typed_frames({name: text_frame(table) for name, table in tables.items()})
+
+
+def text_frame(table: RawTable) -> pd.DataFrame:
+    """A table read by ``painreview.readers`` as a frame of text cells (``""`` = missing)."""
+    return pd.DataFrame(list(table.rows), columns=list(table.header), dtype=object)
+
+
+def typed_frames(raw: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Type frames of text cells (``""`` or None = missing) per columns.csv, no validation.
+
+    Keys are file stems; the result has them in ``FILES`` order. A contract column
+    the frame lacks comes back all missing; a column the contract does not name, or a
+    cell that is not text of its type, raises ``ValueError``.
+    """
+    unknown = sorted(set(raw) - set(reference.FILES))
+    if unknown:
+        raise ValueError(f"not tables of the raw data contract: {', '.join(unknown)}")
+    spec = reference.columns()
+    out = {}
+    for name in reference.FILES:
+        if name not in raw:
+            continue
+        frame = raw[name]
+        columns = spec[spec["file"] == name]
+        extra = sorted(set(frame.columns) - set(columns["column"]))
+        if extra:
+            raise ValueError(f"{name}: columns not in the raw data contract: {', '.join(extra)}")
+        typed = {}
+        for column, kind in zip(columns["column"], columns["type"]):
+            cells = frame[column].tolist() if column in frame.columns else [None] * len(frame)
+            cells = ["" if cell is None else cell for cell in cells]
+            try:
+                typed[column] = _TYPERS[kind](cells)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise ValueError(f"{name}.{column}: not {kind} text ({exc})") from None
+        out[name] = pd.DataFrame(typed, index=pd.RangeIndex(len(frame)))
+    return out
+
+
+def frames_from_records(records: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, pd.DataFrame]:
+    """Typed frames of every contract table from lists of row dicts, e.g. for tests.
+
+    ``{"prescriptions": [{"patient_id": "P1", "timepoint": "baseline", "drug": "morphine",
+    "route": "oral", "daily_dose": "30", "dose_unit": "mg_per_day"}]}``. Values are
+    text as in a raw file, or Python values: None/NaN = missing, ``True``/``False`` =
+    yes/no, numbers, ``datetime.date``. Columns left out are missing; tables left out
+    come back empty (all of ``FILES`` are returned). The same typing as
+    ``load_dataset``, without validation: the caller vouches for the rows.
+    """
+    unknown = sorted(set(records) - set(reference.FILES))
+    if unknown:
+        raise ValueError(f"not tables of the raw data contract: {', '.join(unknown)}")
+    spec = reference.columns()
+    raw = {}
+    for name in reference.FILES:
+        columns = spec.loc[spec["file"] == name, "column"].tolist()
+        rows = records.get(name, [])
+        extra = sorted({key for row in rows for key in row} - set(columns))
+        if extra:
+            raise ValueError(f"{name}: columns not in the raw data contract: {', '.join(extra)}")
+        raw[name] = pd.DataFrame(
+            {column: [_as_text(row.get(column)) for row in rows] for column in columns}, dtype=object
+        )
+    return typed_frames(raw)
+
+
+def _as_text(value: object) -> str:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if value != value:
+            return ""
+        return str(int(value)) if value == int(value) else repr(float(value))
+    raise TypeError(f"cannot use {value!r} as a raw cell")
+
+
+def _text(cells: list[str]) -> pd.Series:
+    return pd.Series([cell if cell != "" else None for cell in cells], dtype=object)
+
+
+def _yesno(cells: list[str]) -> pd.Series:
+    values = {"yes": True, "no": False, "": pd.NA}
+    return pd.Series(pd.array([values[cell] for cell in cells], dtype="boolean"))
+
+
+def _integer(cells: list[str]) -> pd.Series:
+    return pd.Series(pd.array([int(cell) if cell != "" else pd.NA for cell in cells], dtype="Int64"))
+
+
+def _number(cells: list[str]) -> pd.Series:
+    return pd.Series(np.array([float(cell) if cell != "" else np.nan for cell in cells], dtype="float64"))
+
+
+def _date(cells: list[str]) -> pd.Series:
+    days = [dt.date.fromisoformat(cell) if cell != "" else None for cell in cells]
+    return pd.Series(pd.to_datetime(days), dtype="datetime64[ns]") if days else pd.Series([], dtype="datetime64[ns]")
+
+
+_TYPERS = {
+    "id": _text,
+    "text": _text,
+    "key": _text,
+    "coded": _text,
+    "yesno": _yesno,
+    "integer": _integer,
+    "number": _number,
+    "date": _date,
+}

@@ -1,0 +1,35 @@
+"""``python -m painreview validate DATA``: check a dataset folder against the raw data contract.
+
+Valid: a one-line summary on stdout, exit 0. Otherwise every problem as
+``file:line:column: message`` on stderr, then a count line, exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("data", metavar="DATA", help="dataset folder (e.g. data/synthetic)")
+    parser.add_argument("--conversion", default="opioids_aware",
+                        help="conversion table whose (drug, route) pairs prescriptions may use "
+                             "(painreview/data/mme_<NAME>.csv; default opioids_aware)")
+
+
+def run(args) -> int:
+    from painreview.validate import inspect_dataset
+
+    try:
+        tables, problems = inspect_dataset(args.data, args.conversion)
+    except ValueError as exc:  # an unknown conversion table name
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if problems:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        n = len(problems)
+        print(f"{args.data}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+        return 1
+    users = len(tables["service_users"].rows)
+    print(f"{args.data}: valid ({len(tables)} files, {users} service users)")
+    return 0

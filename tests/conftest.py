@@ -1,0 +1,140 @@
+"""Shared fixtures: the hand-made valid dataset ``tests/data/mini`` and editable copies of it.
+
+Other modules' tests may add fixtures here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+MINI = TESTS / "data" / "mini"
+SYNTHETIC = TESTS.parent / "data" / "synthetic"
+
+
+def bad_data_base() -> Path:
+    """The valid dataset the bad-data corpus is derived from: ``data/synthetic`` once it
+    holds the contract's files, ``tests/data/mini`` until then."""
+    return SYNTHETIC if (SYNTHETIC / "invitations.csv").is_file() else MINI
+
+
+class EditableDataset:
+    """A copy of a CSV dataset folder, to break one cell, row, column or file at a time.
+
+    Rows are lists of text; ``row`` indexes count data rows from 0, so a row's line in
+    the file is ``row + 2`` (the datasets edited here have no cell spanning lines,
+    which ``read`` checks).
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.csv"
+
+    def read(self, name: str) -> tuple[list[str], list[list[str]]]:
+        text = self.path(name).read_text(encoding="utf-8-sig")
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        assert len(records) == text.count("\n"), f"{name}.csv has a cell spanning lines"
+        return records[0], records[1:]
+
+    def write(self, name: str, header: list[str], rows: list[list[str]]) -> None:
+        out = io.StringIO(newline="")
+        csv.writer(out, lineterminator="\n").writerows([header, *rows])
+        self.path(name).write_text(out.getvalue(), encoding="utf-8")
+
+    def column(self, name: str, column: str) -> int:
+        """1-based position of ``column`` in the file's header."""
+        return self.read(name)[0].index(column) + 1
+
+    def find(self, name: str, where: Callable[[dict[str, str]], bool]) -> int:
+        """Index of the first row for which ``where(row as dict)`` holds."""
+        header, rows = self.read(name)
+        for i, row in enumerate(rows):
+            if where(dict(zip(header, row))):
+                return i
+        raise LookupError(f"no row of {name}.csv matches")
+
+    def value(self, name: str, row: int, column: str) -> str:
+        header, rows = self.read(name)
+        return rows[row][header.index(column)]
+
+    def set(self, name: str, row: int, column: str, value: str) -> str:
+        """Set one cell; return its ``file:line:column`` prefix."""
+        header, rows = self.read(name)
+        rows[row][header.index(column)] = value
+        self.write(name, header, rows)
+        return f"{name}.csv:{row + 2}:{header.index(column) + 1}"
+
+    def drop_rows(self, name: str, where: Callable[[dict[str, str]], bool]) -> None:
+        header, rows = self.read(name)
+        self.write(name, header, [row for row in rows if not where(dict(zip(header, row)))])
+
+    def append(self, name: str, values: dict[str, str]) -> int:
+        """Add a row (columns not given are empty); return its line."""
+        header, rows = self.read(name)
+        rows.append([values.get(column, "") for column in header])
+        self.write(name, header, rows)
+        return len(rows) + 1
+
+    def rename_column(self, name: str, old: str, new: str) -> int:
+        header, rows = self.read(name)
+        position = header.index(old)
+        header[position] = new
+        self.write(name, header, rows)
+        return position + 1
+
+    def add_column(self, name: str, column: str, values: Callable[[int, dict[str, str]], str]) -> int:
+        """Append a column; return its position."""
+        header, rows = self.read(name)
+        rows = [row + [values(i, dict(zip(header, row)))] for i, row in enumerate(rows)]
+        self.write(name, header + [column], rows)
+        return len(header) + 1
+
+
+def copy_dataset(source: Path, target: Path) -> EditableDataset:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.md"))
+    return EditableDataset(target)
+
+
+@pytest.fixture
+def mini_dir() -> Path:
+    """The hand-made valid dataset (read-only: copy it before changing anything)."""
+    return MINI
+
+
+@pytest.fixture
+def mini(tmp_path) -> EditableDataset:
+    """An editable copy of ``tests/data/mini``."""
+    return copy_dataset(MINI, tmp_path / "mini")
+
+
+@pytest.fixture
+def bad_base(tmp_path) -> EditableDataset:
+    """An editable copy of the bad-data corpus' base (see ``bad_data_base``)."""
+    return copy_dataset(bad_data_base(), tmp_path / "dataset")
+
+
+OPIOIDS_AWARE_PAIRS = [
+    # (drug, route) of the Opioids Aware equivalence table as the raw data contract uses it:
+    # oral products, and the two transdermal patches (fentanyl, buprenorphine).
+    *[(drug, "oral") for drug in ("codeine", "dihydrocodeine", "tramadol", "tapentadol", "morphine",
+                                  "oxycodone", "oxycodone_naloxone", "hydromorphone", "methadone")],
+    ("fentanyl", "transdermal"),
+    ("buprenorphine", "transdermal"),
+]
+
+
+@pytest.fixture
+def conversion():
+    """A conversion table with the (drug, route) pairs of Opioids Aware (factors are not
+    the validator's business), so validation tests do not depend on the packaged table."""
+    import pandas as pd
+
+    return pd.DataFrame(OPIOIDS_AWARE_PAIRS, columns=["drug", "route"])

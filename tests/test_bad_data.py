@@ -1,0 +1,651 @@
+"""A corpus of bad exports: each named case breaks a valid dataset in one way and names
+the exact problem lines the validator must print.
+
+The base is ``data/synthetic`` once it holds the contract's files, else ``tests/data/mini``
+(``conftest.bad_data_base``); cases pick their rows by what they hold (the first
+non-enrolled invitee, a patch, …), so they work on either. A case returns the problems
+expected, built from the edited cell's position (``EditableDataset.set`` returns
+``file:line:column``) and the message the contract's rule gives.
+
+Also here: mini saved as Excel and as Stata (with value labels) validates and loads to
+the same frames as the CSV, and a Stata value label that is no vocabulary key or label
+is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from painreview import reference
+from painreview.dataset import load_dataset
+from painreview.validate import validate_dataset
+
+UNKNOWN = "not in the raw data contract (unvetted fields, such as names or addresses, are refused)"
+MISSING_CODE = "looks like a missing-value code; a missing value is an empty cell"
+NHS = "value looks like an NHS number (ten digits passing the modulus-11 check): refused as a possible direct identifier"
+NOT_ISO = "is not a date in ISO 8601 form YYYY-MM-DD"
+
+CASES = {}
+
+
+def case(function):
+    CASES[function.__name__] = function
+    return function
+
+
+def first(ds, name, **match):
+    return ds.find(name, lambda row: all(row[k] == v for k, v in match.items()))
+
+
+def line_of(row: int) -> int:
+    """The file line of data row ``row`` (header = line 1; no cell spans lines here)."""
+    return row + 2
+
+
+def nhs_number(n: int) -> str:
+    """The n-th ten-digit number (n ≥ 0) that passes the NHS modulus-11 check."""
+    prefix = 400_000_000 + n * 7
+    while True:
+        digits = f"{prefix:09d}"
+        check = (11 - sum(int(d) * w for d, w in zip(digits, range(10, 1, -1))) % 11) % 11
+        if check != 10:
+            return digits + str(check)
+        prefix += 1
+
+
+def shift_day(iso: str, days: int) -> str:
+    return (dt.date.fromisoformat(iso) + dt.timedelta(days=days)).isoformat()
+
+
+# --- files -----------------------------------------------------------------------------------
+
+
+@case
+def missing_invitations(ds):
+    ds.path("invitations").unlink()
+    return ["invitations.csv:0:0: file is missing"]
+
+
+@case
+def missing_coded_segments(ds):
+    ds.path("coded_segments").unlink()
+    return ["coded_segments.csv:0:0: file is missing"]
+
+
+@case
+def empty_folder(ds):
+    for path in ds.folder.iterdir():
+        path.unlink()
+    expected = ", ".join(f"{name}.csv" for name in reference.FILES)
+    return [f"{ds.folder}:0:0: no data files in the folder (expected {expected})"]
+
+
+@case
+def csv_and_xlsx_for_one_table(ds):
+    (ds.folder / "appointments.xlsx").write_bytes(b"")
+    return ["appointments.csv:0:0: one table in 2 formats (appointments.csv, appointments.xlsx): keep exactly one"]
+
+
+@case
+def zero_byte_file(ds):
+    ds.path("medications").write_bytes(b"")
+    return ["medications.csv:0:0: file is empty (no header row)"]
+
+
+def _header_only(ds, name):
+    header, _ = ds.read(name)
+    ds.write(name, header, [])
+    return [f"{name}.csv:0:0: no rows: the file has a header only, and this table needs at least one row"]
+
+
+@case
+def header_only_invitations(ds):
+    return _header_only(ds, "invitations")
+
+
+@case
+def header_only_service_users(ds):
+    return _header_only(ds, "service_users")
+
+
+@case
+def header_only_prescriptions(ds):
+    return _header_only(ds, "prescriptions")
+
+
+@case
+def header_only_service_status(ds):
+    return _header_only(ds, "service_status")
+
+
+@case
+def latin1_text(ds):
+    header, rows = ds.read("codebook")
+    text = ds.path("codebook").read_text(encoding="utf-8")
+    lines = text.split("\n")
+    lines[2] = lines[2] + "é"  # the last cell of line 3 gains an "é", then the file is saved as Latin-1
+    ds.path("codebook").write_bytes("\n".join(lines).encode("latin-1"))
+    return ["codebook.csv:3:0: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+
+
+@case
+def stray_quote(ds):
+    text = ds.path("motivations").read_text(encoding="utf-8").split("\n")
+    text[3] = '"' + text[3].replace(",", '"x,', 1)  # line 4: "P01"x,… a closing quote followed by text
+    ds.path("motivations").write_text("\n".join(text), encoding="utf-8")
+    return ["motivations.csv:4:0: not parseable CSV: ',' expected after '\"'"]
+
+
+@case
+def utf8_byte_order_mark_is_fine(ds):
+    for name in ("invitations", "questionnaires"):
+        data = ds.path(name).read_bytes()
+        ds.path(name).write_bytes(b"\xef\xbb\xbf" + data)
+    return []
+
+
+@case
+def windows_line_ends_are_fine(ds):
+    data = ds.path("service_users").read_bytes()
+    ds.path("service_users").write_bytes(data.replace(b"\n", b"\r\n"))
+    return []
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+@case
+def renamed_column(ds):
+    position = ds.rename_column("service_users", "sex", "gender")
+    return ["service_users.csv:1:0: missing column 'sex'", f"service_users.csv:1:{position}: unknown column 'gender': {UNKNOWN}"]
+
+
+@case
+def dropped_column(ds):
+    header, rows = ds.read("prescriptions")
+    i = header.index("dose_unit")
+    ds.write("prescriptions", header[:i] + header[i + 1:], [row[:i] + row[i + 1:] for row in rows])
+    return ["prescriptions.csv:1:0: missing column 'dose_unit'"]
+
+
+@case
+def extra_nhs_number_column(ds):
+    position = ds.add_column("invitations", "nhs_number", lambda i, row: nhs_number(i))
+    n = len(ds.read("invitations")[1])
+    return ([f"invitations.csv:1:{position}: unknown column 'nhs_number': {UNKNOWN}"]
+            + [f"invitations.csv:{line}:{position}: {NHS}" for line in range(2, n + 2)])
+
+
+@case
+def extra_name_column(ds):
+    position = ds.add_column("service_users", "name", lambda i, row: f"Forename{i} Surname")
+    return [f"service_users.csv:1:{position}: unknown column 'name': {UNKNOWN}"]
+
+
+@case
+def duplicated_column(ds):
+    position = ds.add_column("appointments", "status", lambda i, row: row["status"])
+    first_position = ds.column("appointments", "status")
+    return [f"appointments.csv:1:{position}: duplicated column 'status' (also column {first_position})"]
+
+
+@case
+def short_row(ds):
+    header, rows = ds.read("medications")
+    rows[0] = rows[0][:-1]
+    ds.write("medications", header, rows)
+    return [f"medications.csv:2:0: row has {len(header) - 1} cells but the header has {len(header)}"]
+
+
+# --- cells ---------------------------------------------------------------------------------------
+
+
+@case
+def sentinel_NA_in_age(ds):
+    where = ds.set("service_users", 0, "age_years", "NA")
+    return [f"{where}: 'NA' {MISSING_CODE}"]
+
+
+@case
+def sentinel_dot_in_questionnaire_value(ds):
+    row = ds.find("questionnaires", lambda r: r["value"] != "")
+    where = ds.set("questionnaires", row, "value", ".")
+    return [f"{where}: '.' {MISSING_CODE}"]
+
+
+@case
+def sentinel_minus_99_in_opioid_years(ds):
+    where = ds.set("service_users", 0, "opioid_years", "-99")
+    return [f"{where}: '-99' {MISSING_CODE}"]
+
+
+@case
+def sentinel_999_in_daily_dose(ds):
+    row = ds.find("prescriptions", lambda r: r["drug"] != "none")
+    where = ds.set("prescriptions", row, "daily_dose", "999")
+    return [f"{where}: '999' {MISSING_CODE}"]
+
+
+@case
+def sentinel_n_a_in_ethnicity(ds):
+    where = ds.set("service_users", 0, "ethnicity", "n/a")
+    return [f"{where}: 'n/a' {MISSING_CODE}"]
+
+
+@case
+def sentinel_NaN_in_diagnosed(ds):
+    where = ds.set("comorbidities", 0, "diagnosed", "NaN")
+    return [f"{where}: 'NaN' {MISSING_CODE}"]
+
+
+@case
+def excel_date_invited_on(ds):
+    iso = ds.value("invitations", 0, "invited_on")
+    excel = dt.date.fromisoformat(iso).strftime("%d/%m/%Y")
+    where = ds.set("invitations", 0, "invited_on", excel)
+    return [f"{where}: {excel!r} {NOT_ISO}"]
+
+
+@case
+def excel_serial_appointment_date(ds):
+    iso = ds.value("appointments", 0, "date")
+    serial = str((dt.date.fromisoformat(iso) - dt.date(1899, 12, 30)).days)  # Excel's day count
+    where = ds.set("appointments", 0, "date", serial)
+    return [f"{where}: {serial!r} {NOT_ISO}"]
+
+
+@case
+def impossible_date(ds):
+    where = ds.set("service_users", 0, "enrolled_on", "2017-02-29")  # 2017 is not a leap year
+    return [f"{where}: '2017-02-29' is not a real date"]
+
+
+@case
+def capitalised_yes(ds):
+    where = ds.set("invitations", 0, "contact_successful", "Yes")
+    return [f"{where}: 'Yes' is not yes or no (lower case)"]
+
+
+@case
+def label_for_key(ds):
+    row = first(ds, "service_users", sex="female")
+    where = ds.set("service_users", row, "sex", "Female")
+    return [f"{where}: 'Female' is not a key of vocabulary sex (female, male); did you mean 'female'?"]
+
+
+@case
+def drug_brand_name(ds):
+    row = first(ds, "prescriptions", drug="morphine")
+    where = ds.set("prescriptions", row, "drug", "MST Continus")
+    drugs = ", ".join(reference.vocabulary("drug"))
+    return [f"{where}: 'MST Continus' is not a key of vocabulary drug ({drugs})"]
+
+
+@case
+def id_with_space(ds):
+    row = len(ds.read("medications")[1]) - 1
+    where = ds.set("medications", row, "patient_id", "P 1")
+    return [f"{where}: 'P 1' is not a valid id (1 to 32 characters of A-Z a-z 0-9 _ -)"]
+
+
+@case
+def nhs_number_as_patient_id(ds):
+    where = ds.set("appointments", 0, "patient_id", "943 476 5919")
+    return [f"{where}: {NHS}"]
+
+
+@case
+def nhs_number_in_practice(ds):
+    where = ds.set("invitations", 0, "practice", nhs_number(3))
+    return [f"{where}: {NHS}"]
+
+
+@case
+def age_out_of_range(ds):
+    where = ds.set("service_users", 0, "age_years", "17")
+    return [f"{where}: '17' is out of range 18 to 110"]
+
+
+@case
+def negative_dose(ds):
+    row = ds.find("prescriptions", lambda r: r["drug"] != "none")
+    where = ds.set("prescriptions", row, "daily_dose", "-30")
+    return [f"{where}: '-30' is below the minimum 0"]
+
+
+@case
+def comm_item_out_of_range(ds):
+    row = ds.find("questionnaires", lambda r: r["item"].startswith("comm_") and r["value"] != "")
+    item = ds.value("questionnaires", row, "item")
+    where = ds.set("questionnaires", row, "value", "5")
+    return [f"{where}: '5' is not a valid answer to {item} (0 to 4 in steps of 1)"]
+
+
+@case
+def relief_between_steps(ds):
+    row = first(ds, "questionnaires", item="bpi_8_relief")
+    where = ds.set("questionnaires", row, "value", "35")
+    return [f"{where}: '35' is not a valid answer to bpi_8_relief (0 to 100 in steps of 10)"]
+
+
+# --- rules within a file -----------------------------------------------------------------------
+
+
+@case
+def duplicate_invitation(ds):
+    header, rows = ds.read("invitations")
+    row = first(ds, "invitations", enrolled="no")
+    line = ds.append("invitations", dict(zip(header, rows[row])))
+    return [f"invitations.csv:{line}:{ds.column('invitations', 'patient_id')}: duplicate patient_id "
+            f"{rows[row][header.index('patient_id')]!r} (first on line {line_of(row)})"]
+
+
+@case
+def duplicate_questionnaire_answer(ds):
+    header, rows = ds.read("questionnaires")
+    line = ds.append("questionnaires", dict(zip(header, rows[0])))
+    p, t, i = (rows[0][header.index(c)] for c in ("patient_id", "timepoint", "item"))
+    return [f"questionnaires.csv:{line}:0: duplicate (patient_id, timepoint, item) = ({p}, {t}, {i}) (first on line 2)"]
+
+
+@case
+def attended_without_contact(ds):
+    row = first(ds, "invitations", contact_successful="no")
+    where = ds.set("invitations", row, "attended_info_session", "yes")
+    reason = ds.column("invitations", "non_enrolment_reason")
+    line = line_of(row)
+    return [f"{where}: attended_info_session is yes but contact_successful is no",
+            f"invitations.csv:{line}:{reason}: non_enrolment_reason is required when attended_info_session is yes "
+            "and enrolled is no"]
+
+
+@case
+def non_enrolment_reason_missing(ds):
+    row = first(ds, "invitations", attended_info_session="yes", enrolled="no")
+    where = ds.set("invitations", row, "non_enrolment_reason", "")
+    return [f"{where}: non_enrolment_reason is required when attended_info_session is yes and enrolled is no"]
+
+
+@case
+def diagnosed_not_present(ds):
+    row = first(ds, "comorbidities", present="no")
+    where = ds.set("comorbidities", row, "diagnosed", "yes")
+    return [f"{where}: diagnosed is yes but present is no"]
+
+
+@case
+def route_for_no_opioid(ds):
+    row = first(ds, "prescriptions", drug="none")
+    where = ds.set("prescriptions", row, "route", "oral")
+    return [f"{where}: route must be empty when drug is none"]
+
+
+@case
+def zero_dose_of_a_drug(ds):
+    row = ds.find("prescriptions", lambda r: r["drug"] != "none")
+    drug = ds.value("prescriptions", row, "drug")
+    where = ds.set("prescriptions", row, "daily_dose", "0")
+    return [f"{where}: daily_dose must be greater than 0 for drug {drug}"]
+
+
+@case
+def patch_in_mg(ds):
+    row = first(ds, "prescriptions", route="transdermal")
+    where = ds.set("prescriptions", row, "dose_unit", "mg_per_day")
+    return [f"{where}: dose_unit must be microgram_per_hour for route transdermal"]
+
+
+@case
+def no_opioid_at_baseline(ds):
+    header, rows = ds.read("prescriptions")
+    at = {c: header.index(c) for c in header}
+    counts = {}
+    for row in rows:
+        if row[at["timepoint"]] == "baseline":
+            counts[row[at["patient_id"]]] = counts.get(row[at["patient_id"]], 0) + 1
+    row = ds.find("prescriptions", lambda r: r["timepoint"] == "baseline" and counts[r["patient_id"]] == 1)
+    for column, value in (("route", ""), ("daily_dose", "0"), ("dose_unit", "")):
+        ds.set("prescriptions", row, column, value)
+    where = ds.set("prescriptions", row, "drug", "none")
+    return [f"{where}: drug none is not allowed at baseline (eligibility was current long-term opioid use)"]
+
+
+@case
+def no_opioid_beside_a_drug(ds):
+    row = first(ds, "prescriptions", drug="none")
+    patient = ds.value("prescriptions", row, "patient_id")
+    timepoint = ds.value("prescriptions", row, "timepoint")
+    line = ds.append("prescriptions", {"patient_id": patient, "timepoint": timepoint, "drug": "codeine",
+                                       "route": "oral", "daily_dose": "60", "dose_unit": "mg_per_day"})
+    return [f"prescriptions.csv:{line_of(row)}:0: drug none must be the only row of patient "
+            f"{patient!r} at {timepoint} (also line {line})"]
+
+
+@case
+def discharged_without_reason(ds):
+    row = first(ds, "service_status", status="discharged")
+    where = ds.set("service_status", row, "discharge_reason", "")
+    return [f"{where}: discharge_reason is required when status is discharged"]
+
+
+@case
+def gp_with_patient_id(ds):
+    row = first(ds, "interviews", role="gp")
+    patient = ds.value("service_users", 0, "patient_id")
+    where = ds.set("interviews", row, "patient_id", patient)
+    return [f"{where}: patient_id must be empty for role gp (only service users are patients)"]
+
+
+@case
+def theme_with_two_labels(ds):
+    header, rows = ds.read("codebook")
+    theme = rows[0][header.index("theme")]
+    row = ds.find("codebook", lambda r: r["theme"] == theme and r["code"] != rows[0][header.index("code")])
+    where = ds.set("codebook", row, "theme_label", "Another label")
+    label = rows[0][header.index("theme_label")]
+    return [f"{where}: theme {theme!r} has another theme_label on line 2 ({label!r})"]
+
+
+# --- rules across files ----------------------------------------------------------------------------
+
+
+@case
+def patient_never_invited(ds):
+    where = ds.set("medications", 0, "patient_id", "Z999")
+    return [f"{where}: patient_id 'Z999' is not in invitations.csv"]
+
+
+@case
+def patient_not_enrolled(ds):
+    row = first(ds, "invitations", enrolled="no")
+    patient = ds.value("invitations", row, "patient_id")
+    where = ds.set("comorbidities", 0, "patient_id", patient)
+    return [f"{where}: patient_id {patient!r} is not an enrolled patient "
+            f"(enrolled is no on invitations.csv line {line_of(row)})"]
+
+
+@case
+def enrolled_without_service_user_row(ds):
+    patient = ds.value("service_users", 0, "patient_id")
+    ds.drop_rows("service_users", lambda r: r["patient_id"] == patient)
+    row = first(ds, "invitations", patient_id=patient)
+    return [f"invitations.csv:{line_of(row)}:{ds.column('invitations', 'patient_id')}: "
+            f"enrolled patient {patient!r} has no row in service_users.csv"]
+
+
+@case
+def service_user_without_status(ds):
+    patient = ds.value("service_users", 0, "patient_id")
+    ds.drop_rows("service_status", lambda r: r["patient_id"] == patient)
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+            "has no row in service_status.csv"]
+
+
+@case
+def service_user_without_baseline_prescription(ds):
+    patient = ds.value("service_users", 0, "patient_id")
+    ds.drop_rows("prescriptions", lambda r: r["patient_id"] == patient and r["timepoint"] == "baseline")
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+            "has no baseline row in prescriptions.csv"]
+
+
+@case
+def enrolled_before_invited(ds):
+    patient = ds.value("service_users", 0, "patient_id")
+    row = first(ds, "invitations", patient_id=patient)
+    invited_on = ds.value("invitations", row, "invited_on")
+    early = shift_day(invited_on, -1)
+    where = ds.set("service_users", 0, "enrolled_on", early)
+    return [f"{where}: enrolled_on {early} is before invited_on {invited_on} "
+            f"(invitations.csv line {line_of(row)})"]
+
+
+@case
+def appointment_before_enrolment(ds):
+    patient = ds.value("appointments", 0, "patient_id")
+    user = first(ds, "service_users", patient_id=patient)
+    enrolled_on = ds.value("service_users", user, "enrolled_on")
+    early = shift_day(enrolled_on, -1)
+    where = ds.set("appointments", 0, "date", early)
+    return [f"{where}: date {early} is before enrolled_on {enrolled_on} of patient {patient!r} "
+            f"(service_users.csv line {line_of(user)})"]
+
+
+@case
+def drug_route_without_factor(ds):
+    row = first(ds, "prescriptions", drug="codeine")
+    where_route = ds.set("prescriptions", row, "route", "transdermal")
+    ds.set("prescriptions", row, "dose_unit", "microgram_per_hour")
+    return [f"{where_route}: (drug, route) = (codeine, transdermal) is not in the conversion table"]
+
+
+@case
+def segment_of_unknown_participant(ds):
+    where = ds.set("coded_segments", 0, "participant_id", "P999")
+    return [f"{where}: participant_id 'P999' is not in interviews.csv"]
+
+
+@case
+def segment_with_unknown_code(ds):
+    where = ds.set("coded_segments", 0, "code", "not_a_code")
+    return [f"{where}: code 'not_a_code' is not in codebook.csv"]
+
+
+def test_the_corpus_is_large_enough():
+    assert len(CASES) >= 40
+
+
+def test_the_base_is_valid(bad_base, conversion):
+    assert validate_dataset(bad_base.folder, conversion) == []
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_dataset(bad_base, conversion, name):
+    expected = CASES[name](bad_base)
+    assert [str(p) for p in validate_dataset(bad_base.folder, conversion)] == expected
+
+
+# --- the same data in Excel and Stata --------------------------------------------------------------
+
+
+def _typed_columns():
+    spec = reference.columns()
+    return {name: dict(zip(spec.loc[spec["file"] == name, "column"], spec.loc[spec["file"] == name, "type"]))
+            for name in reference.FILES}
+
+
+def test_mini_as_xlsx_validates_and_loads_like_the_csv(mini_dir, tmp_path, conversion):
+    import pandas as pd
+    from openpyxl import Workbook
+
+    csv_frames = load_dataset(mini_dir, conversion)
+    types = _typed_columns()
+    for name, frame in csv_frames.items():
+        book = Workbook()
+        sheet = book.active
+        sheet.append(list(frame.columns))
+        for record in frame.itertuples(index=False):
+            cells = []
+            for column, value in zip(frame.columns, record):
+                kind = types[name][column]
+                if value is None or pd.isna(value):
+                    cells.append(None)
+                elif kind == "date":
+                    cells.append(value.date())  # stored as an Excel date
+                elif kind == "yesno":
+                    cells.append("yes" if value else "no")
+                elif kind == "integer":
+                    cells.append(int(value))
+                else:
+                    cells.append(value)  # text, or a float (e.g. 52.5, 240.0)
+            sheet.append(cells)
+        book.save(tmp_path / f"{name}.xlsx")
+    assert validate_dataset(tmp_path, conversion) == []
+    xlsx_frames = load_dataset(tmp_path, conversion)
+    for name in reference.FILES:
+        _assert_same(xlsx_frames[name], csv_frames[name], name)
+
+
+def test_mini_as_dta_with_value_labels_validates_and_loads_like_the_csv(mini_dir, tmp_path, conversion):
+    csv_frames = load_dataset(mini_dir, conversion)
+    for name, frame in csv_frames.items():
+        _to_stata(name, frame, tmp_path / f"{name}.dta")
+    assert validate_dataset(tmp_path, conversion) == []
+    dta_frames = load_dataset(tmp_path, conversion)
+    for name in reference.FILES:
+        _assert_same(dta_frames[name], csv_frames[name], name)
+
+
+def test_dta_with_a_label_that_is_no_key_is_refused(mini_dir, tmp_path, conversion):
+    import shutil
+
+    for path in mini_dir.glob("*.csv"):
+        shutil.copy(path, tmp_path)
+    (tmp_path / "service_status.csv").unlink()
+    frame = load_dataset(mini_dir, conversion)["service_status"]
+    _to_stata("service_status", frame, tmp_path / "service_status.dta",
+              relabel={"status": {"active": "Active client"}})
+    # P01 (observation 1 → line 2) is active; status is column 2
+    assert [str(p) for p in validate_dataset(tmp_path, conversion)] == [
+        "service_status.dta:2:2: value label 'Active client' is not a key or label of the vocabulary of status"]
+
+
+def _to_stata(name, frame, path, relabel=None):
+    """Write typed frame as Stata: coded and yes/no columns as labelled integers (labels are
+    the vocabulary's labels for yes/no and the keys elsewhere, so both lookups are used),
+    dates as %td, integers as doubles with Stata missing."""
+    import pandas as pd
+
+    from painreview.readers import column_vocabularies
+
+    types = _typed_columns()[name]
+    vocabularies = column_vocabularies(name)
+    out = {}
+    labels = {}
+    for column in frame.columns:
+        kind = types[column]
+        values = frame[column]
+        if kind in ("coded", "yesno") and column in vocabularies:
+            keys = list(vocabularies[column])
+            texts = {key: (vocabularies[column][key] if kind == "yesno" else key) for key in keys}
+            texts.update((relabel or {}).get(column, {}))
+            as_key = values.map({True: "yes", False: "no"}) if kind == "yesno" else values
+            out[column] = [float(keys.index(v) + 1) if isinstance(v, str) else float("nan") for v in as_key]
+            labels[column] = {i + 1: texts[key] for i, key in enumerate(keys)}
+        elif kind == "integer":
+            out[column] = values.astype("float64")
+        elif kind in ("id", "text", "key", "coded"):
+            out[column] = values.fillna("")
+        else:
+            out[column] = values
+    data = pd.DataFrame(out)
+    dates = {c: "td" for c in frame.columns if types[c] == "date"}
+    data.to_stata(path, write_index=False, version=118, convert_dates=dates, value_labels=labels)
+
+
+def _assert_same(got, expected, name):
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(got, expected, obj=name)
