@@ -33,7 +33,7 @@ SOURCES := $(wildcard painreview/*.py painreview/data/*)
 DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
 RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
-.PHONY: all env validate tables notebooks report test unit nbval check-outputs bench lock clean distclean help
+.PHONY: all env validate tables notebooks report browser test unit nbval check-outputs bench lock clean distclean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -78,19 +78,33 @@ $(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated
 # The audit reads the tables the other notebooks write.
 $(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS))
 
-report: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
+report: $(OUT)/report.html ## the self-contained report and the provenance manifest
 
-test: $(ENV_STAMP) ## unit tests, nbval on the committed notebooks, outputs reproduced
+$(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
+	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)'
+
+test: $(ENV_STAMP) browser ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory nbval
 	@$(MAKE) --no-print-directory check-outputs
 
+# The report's test opens it in a real browser engine: headless Chromium from Debian.
+browser: ## install Chromium for the report test when missing (needs root; CI runs as root)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the report test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is not installed: the report's browser test will be skipped"; fi; }
+
 unit: $(ENV_STAMP) ## the unit tests only
 	$(PY) -m pytest -q tests
 
+# nbval compares every text output of every cell (tables, key numbers). Nothing is
+# sanitised: the notebooks print no times, paths or memory addresses, so any difference
+# is a real change. PNG outputs are not compared by nbval; check-outputs compares the
+# figure files byte for byte.
 nbval: $(ENV_STAMP) ## re-run the committed notebooks and compare their outputs
-	@if [ -n "$(NOTEBOOKS)" ]; then $(PY) -m pytest -q -p no:cacheprovider --nbval notebooks \
-	  --nbval-sanitize-with notebooks/nbval-sanitize.cfg; else echo "no notebooks yet"; fi
+	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env $(NOTEBOOKS)
 
 check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic and compare with what is committed
 	rm -rf .make

@@ -112,7 +112,7 @@ def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
     target = output_notebook(notebook, out).resolve()
     params = notebook_parameters(data, out, conversion, sdc, notebook.parent)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".ipynb", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".running-", suffix=".ipynb", dir=target.parent)
     os.close(fd)
     try:
         with _kernel_chatter_silenced():

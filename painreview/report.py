@@ -1,0 +1,329 @@
+"""One self-contained HTML report of a run, for reviewers (``OUT/report.html``).
+
+In the paper's order: title and data/run summary, Figure 1, Table 1, Table 2, Figure 2,
+Figures 3 and 4 (with the outcome summaries they draw), in-text results, thematic
+tallies, then the audit — counts by status, the paper's own slips, the disagreements
+(paper_inconsistent, then mismatch), and the matches folded in a ``<details>`` — and the
+manifest of the run.
+
+Self-contained: CSS inline, figures embedded as ``data:`` URIs (SVG when available, else
+PNG; as ``<img>`` so that the figures' internal ids cannot collide and no script can
+run), no external resource of any kind. Every text from data is escaped. Tables 1–2 use
+:func:`painreview.render.to_html`. The function is pure (frames, bytes and dicts in, a
+string out) and has no clock: the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+
+import pandas as pd
+
+from painreview.audit import MATCH, MISMATCH, PAPER_INCONSISTENT, disagreements_first, status_counts
+
+TITLE = "Reproduction report: primary-care opioid and pain review service evaluation"
+
+# The output contract's figure stems with the paper's captions (Figures 1-4), and the
+# journal width each is drawn at (single column 84 mm, double 174 mm: painreview.figstyle),
+# which sets its width on the page.
+FIGURES = {
+    "figure1_flow": "Figure 1. Patient flowchart.",
+    "figure2_dose": "Figure 2. Prescribed opioid dose at baseline and follow-up.",
+    "figure3_outcomes_higher_better": "Figure 3. Wellbeing and QoL outcomes at baseline and follow-up (higher = better).",
+    "figure4_outcomes_lower_better": "Figure 4. Wellbeing and QoL outcomes at baseline and follow-up (lower = better).",
+}
+FIGURE_WIDTH = {"figure1_flow": "single", "figure2_dose": "single",
+                "figure3_outcomes_higher_better": "double", "figure4_outcomes_lower_better": "double"}
+MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+
+CSS = """
+body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;font-size:15px;line-height:1.45;color:#1a1a1a;
+max-width:62rem;margin:0 auto;padding:1.5rem 1.5rem 4rem;background:#fff}
+h1{font-size:1.6rem;margin:0 0 .3rem}h2{font-size:1.3rem;margin:2.2rem 0 .6rem;border-bottom:2px solid #0072B2;
+padding-bottom:.2rem}h3{font-size:1.05rem;margin:1.4rem 0 .4rem}
+nav{font-size:.9rem;margin:.6rem 0 1rem}nav a{margin-right:.9rem;color:#0072B2}
+table{border-collapse:collapse;margin:.4rem 0 1rem;font-size:.88rem}
+th,td{border:1px solid #c8c8c8;padding:.22rem .5rem;vertical-align:top;text-align:left}
+thead th{background:#eef3f8}td.num{text-align:right;font-variant-numeric:tabular-nums}
+caption{caption-side:top;text-align:left;font-weight:bold;padding:.3rem 0}
+table.painreview-table tr.section th{background:#f6f6f6}
+figure{margin:1rem 0 1.6rem}figure img{width:100%;height:auto;border:1px solid #e0e0e0}
+figure.single img{max-width:30rem}figure.double img{max-width:100%}
+figcaption{font-size:.9rem;color:#333;margin-top:.3rem}
+.summary td:first-child{font-weight:bold;white-space:nowrap}
+.status-match{background:#e7f4ea}.status-mismatch{background:#fde2d8}.status-paper_inconsistent{background:#fff1c6}
+.status-slip{background:#fff1c6}.missing{color:#a33;font-style:italic}
+code,.mono{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:.82rem;word-break:break-all}
+tr.theme td{font-weight:bold;background:#f6f6f6}code.key{font-size:.75rem;color:#555;font-weight:normal}
+table.audit{font-size:.8rem;width:100%}table.audit code{overflow-wrap:anywhere;word-break:normal}
+details summary{cursor:pointer;margin:.6rem 0;font-weight:bold}
+p.note{font-size:.88rem;color:#333;margin:.2rem 0 .3rem}
+.counts span{display:inline-block;margin-right:1rem;padding:.15rem .5rem;border-radius:3px}
+"""
+
+
+def e(value) -> str:
+    """Escaped text of ``value`` (None and NaN as an empty string)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def display_number(value) -> str:
+    """A full-precision value shown to a reader: integers as such, small values in
+    scientific notation, others at up to 2 decimals (half away from zero)."""
+    if value is None or value is pd.NA:
+        return "—"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "—"
+    if x.is_integer():
+        return str(int(x))
+    if abs(x) < 0.01:
+        return f"{x:.2e}"
+    from painreview.consistency import round_half_away
+
+    text = format(round_half_away(x, 2), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def data_uri(media_type: str, content: bytes) -> str:
+    """``data:<type>;base64,…`` of ``content``."""
+    return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _figure(stem: str, figures: dict[str, tuple[str, bytes]]) -> str:
+    caption = FIGURES.get(stem, stem)
+    width = FIGURE_WIDTH.get(stem, "double")
+    if stem not in figures:
+        return f'<figure id="{e(stem)}" class="{width}"><p class="missing">{e(stem)} was not found in figures/.</p>' \
+               f"<figcaption>{e(caption)}</figcaption></figure>"
+    media_type, content = figures[stem]
+    return (f'<figure id="{e(stem)}" class="{width}"><img src="{data_uri(media_type, content)}" alt="{e(caption)}">'
+            f"<figcaption>{e(caption)}</figcaption></figure>")
+
+
+def _table(frame: pd.DataFrame, columns: list[tuple[str, str]], numeric: set[str] = frozenset(),
+           row_class: str | None = None, table_id: str | None = None, caption: str | None = None,
+           mono: set[str] = frozenset(), css_class: str | None = None) -> str:
+    """A plain HTML table of ``frame``: ``columns`` = [(column, header)]; ``numeric``
+    columns are rounded for reading (the full value in the cell's title), ``mono`` ones
+    set as code."""
+    id_attr = f' id="{e(table_id)}"' if table_id else ""
+    class_attr = f' class="{e(css_class)}"' if css_class else ""
+    out = [f"<table{id_attr}{class_attr}>"]
+    if caption:
+        out.append(f"<caption>{e(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(f'<th scope="col">{e(h)}</th>' for _, h in columns) + "</tr></thead><tbody>")
+    for rec in frame.to_dict("records"):
+        cls = f' class="status-{e(rec[row_class])}"' if row_class and rec.get(row_class) else ""
+        cells = []
+        for col, _ in columns:
+            value = rec.get(col)
+            if col in numeric:
+                shown = display_number(value)
+                title = f' title="{e(value)}"' if e(value) not in ("", shown) else ""
+                cells.append(f'<td class="num"{title}>{e(shown)}</td>')
+            elif col in mono:
+                cells.append(f"<td><code>{e(value)}</code></td>")
+            else:
+                cells.append(f"<td>{e(value)}</td>")
+        out.append(f"<tr{cls}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table>")
+    return "\n".join(out)
+
+
+def _paper_table(tables: dict[str, pd.DataFrame], name: str) -> str:
+    from painreview import render
+
+    table = tables.get(name)
+    if table is None:
+        return f'<p class="missing">{e(name)}.csv was not found in tables/.</p>'
+    return render.to_html(table, name)
+
+
+def _outcomes(outcomes: pd.DataFrame | None, labels: dict[str, dict[str, str]]) -> str:
+    if outcomes is None or outcomes.empty:
+        return '<p class="missing">outcomes.csv was not found in tables/.</p>'
+    frame = outcomes.copy()
+    measure, timepoint = labels.get("measure", {}), labels.get("timepoint", {})
+    frame["measure"] = [measure.get(m, m) for m in frame["measure"]]
+    frame["timepoint"] = [timepoint.get(t, t) for t in frame["timepoint"]]
+    cols = [("measure", "Measure"), ("timepoint", "Timepoint"), ("n", "n"), ("median", "Median"), ("p25", "p25"),
+            ("p75", "p75"), ("mean", "Mean"), ("sd", "SD"), ("min", "Min"), ("max", "Max")]
+    return ('<p class="note">Outcome summaries at baseline and follow-up (percentiles as Stata computes them; '
+            "outcomes.csv).</p>\n" + _table(frame, cols, numeric={"n", "median", "p25", "p75", "mean", "sd", "min", "max"},
+                                            table_id="outcomes"))
+
+
+def _tallies(tallies: pd.DataFrame | None, codebook: pd.DataFrame | None, role_labels: dict[str, str]) -> str:
+    if tallies is None or tallies.empty:
+        return '<p class="missing">thematic_tallies.csv was not found in tables/.</p>'
+    theme_label, code_label = {}, {}
+    if codebook is not None:
+        theme_label = dict(zip(codebook["theme"], codebook["theme_label"]))
+        code_label = dict(zip(codebook["code"], codebook["code_label"]))
+    roles = list(dict.fromkeys(tallies["role"]))
+    rows = []
+    for (theme, code), group in tallies.groupby(["theme", "code"], sort=False, dropna=False):
+        by_role = dict(zip(group["role"], group["participants"]))
+        segments = dict(zip(group["role"], group["segments"])).get("all", "")
+        code = "" if code is None or (isinstance(code, float) and math.isnan(code)) else code
+        label = theme_label.get(theme, theme) if not code else code_label.get(code, code)
+        cells = "".join(f'<td class="num">{e(display_number(by_role.get(r)))}</td>' for r in roles)
+        style = ' class="theme"' if not code else ""
+        indent = "" if not code else ' style="padding-left:1.5em"'
+        rows.append(f"<tr{style}><td{indent}>{e(label)}<br><code class=\"key\">{e(code or theme)}</code></td>{cells}"
+                    f'<td class="num">{e(display_number(segments))}</td></tr>')
+    head = "".join(f'<th scope="col">{e(role_labels.get(r, r.replace("_", " ").capitalize()))}</th>' for r in roles)
+    return ('<p class="note">Participants with at least one coded segment, by role; a theme row (bold) counts the '
+            "participants coded anywhere in the theme. Segments: all roles (thematic_tallies.csv).</p>\n"
+            '<table id="thematic_tallies">'
+            f'<thead><tr><th scope="col">Theme / code</th>{head}'
+            '<th scope="col">Segments</th></tr></thead><tbody>' + "\n".join(rows) + "</tbody></table>")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "es" if noun.endswith(("ch", "s")) else "s")
+
+
+def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> str:
+    code = manifest.get("code", {})
+    run = manifest.get("run", {})
+    env = manifest.get("environment", {})
+    commit = code.get("git_commit")
+    dirty = code.get("git_dirty")
+    commit_text = "not a git checkout" if commit is None else commit + (
+        " (working tree differs from the commit)" if dirty else " (clean)" if dirty is False else "")
+    counts = status_counts(audit_table)
+    rows = [
+        ("Data folder", run.get("data_dir")),
+        ("Input files", f"{len(manifest.get('inputs', {}))} (SHA-256 in the manifest below)"),
+        ("Conversion table", f"{run.get('conversion', {}).get('name')} ({run.get('conversion', {}).get('file')})"),
+        ("Package", f"painreview {manifest.get('package', {}).get('version')}"),
+        ("Code", commit_text),
+        ("Python", f"{env.get('python')} on {env.get('platform')}"),
+        ("Outputs", f"{_count(len(manifest.get('outputs', {})), 'file')} under tables/, figures/, notebooks/"),
+        ("Audit", f"{len(audit_table)} published numbers: {counts[MATCH]} match, {counts[MISMATCH]} mismatch, "
+                  f"{counts[PAPER_INCONSISTENT]} paper_inconsistent"),
+        ("The paper's own slips", f"{_count(len(slips), 'failed check')} of the paper against itself"),
+    ]
+    return '<table class="summary">' + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows) + "</table>"
+
+
+def _audit(audit_table: pd.DataFrame, slips: pd.DataFrame) -> str:
+    counts = status_counts(audit_table)
+    parts = ['<p class="counts">' + "".join(
+        f'<span class="status-{e(s)}">{e(s)}: {counts[s]}</span>' for s in counts) + "</p>"]
+    parts.append("<h3>The paper checked against itself</h3>")
+    if slips.empty:
+        parts.append("<p>No check of the paper against itself failed.</p>")
+    else:
+        parts.append(_table(slips, [("key", "Key"), ("location", "Printed at"), ("note", "What disagrees")],
+                            table_id="paper_slips", mono={"key"}, css_class="audit"))
+    ordered = disagreements_first(audit_table)
+    columns = [("status", "Status"), ("key", "Key"), ("published", "Published"), ("reproduced", "Reproduced"),
+               ("note", "Note")]
+    disagree = ordered[ordered["status"] != MATCH]
+    parts.append("<h3>Published against reproduced: disagreements</h3>")
+    parts.append('<p class="note">Reproduced values are rounded here for reading (the full value shows on '
+                 "hovering, and is in tables/audit.csv). Each note starts with where the number is printed.</p>")
+    if disagree.empty:
+        parts.append("<p>Every published number is reproduced.</p>")
+    else:
+        parts.append(_table(disagree, columns, numeric={"reproduced"}, row_class="status", table_id="audit",
+                            mono={"key"}, css_class="audit"))
+    matches = ordered[ordered["status"] == MATCH]
+    parts.append(f"<details><summary>{e(_count(len(matches), 'match'))}: every published number the data "
+                 "reproduce at its printed precision</summary>")
+    parts.append(_table(matches, columns, numeric={"reproduced"}, row_class="status", table_id="audit_matches",
+                        mono={"key"}, css_class="audit"))
+    parts.append("</details>")
+    return "\n".join(parts)
+
+
+def _manifest(manifest: dict) -> str:
+    def files(entries: dict, caption: str, table_id: str) -> str:
+        frame = pd.DataFrame([{"path": k, "size": v.get("size"), "sha256": v.get("sha256")} for k, v in entries.items()],
+                             columns=["path", "size", "sha256"])
+        body = "".join(f'<tr><td><code>{e(r["path"])}</code></td><td class="num">{e(r["size"])}</td>'
+                       f'<td><code>{e(r["sha256"])}</code></td></tr>' for r in frame.to_dict("records"))
+        return (f'<table id="{e(table_id)}"><caption>{e(caption)}</caption><thead><tr><th scope="col">File</th>'
+                f'<th scope="col">Bytes</th><th scope="col">SHA-256</th></tr></thead><tbody>{body}</tbody></table>')
+
+    rest = {k: v for k, v in manifest.items() if k not in ("inputs", "outputs")}
+    return "\n".join([
+        files(manifest.get("inputs", {}), "Input data files", "manifest_inputs"),
+        files(manifest.get("outputs", {}), "Outputs", "manifest_outputs"),
+        "<h3>Run, code and environment</h3>",
+        f'<pre class="mono">{e(json.dumps(rest, sort_keys=True, indent=2, ensure_ascii=False))}</pre>',
+    ])
+
+
+def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
+                 audit_table: pd.DataFrame, paper_checks: pd.DataFrame, manifest: dict,
+                 codebook: pd.DataFrame | None = None, labels: dict[str, dict[str, str]] | None = None,
+                 title: str = TITLE) -> str:
+    """The report as one HTML document.
+
+    tables: ``table1``, ``table2``, ``outcomes``, ``results``, ``thematic_tallies`` frames
+    (as in OUT/tables; any may be missing); figures: stem → (media type, bytes);
+    audit_table: :func:`painreview.audit.audit`; paper_checks:
+    :func:`painreview.consistency.check_paper`; manifest: :func:`painreview.manifest.build_manifest`;
+    codebook (theme/code labels) and labels (``{"measure"|"timepoint"|"role": {key: label}}``):
+    optional display labels.
+    """
+    labels = labels or {}
+    slips = paper_checks[paper_checks["status"] == "slip"].reset_index(drop=True)
+    results = tables.get("results")
+    sections = [
+        ("summary", "Data and run", _summary(manifest, audit_table, slips)),
+        ("figure-1", "Figure 1", _figure("figure1_flow", figures)),
+        ("table-1", "Table 1", _paper_table(tables, "table1")),
+        ("table-2", "Table 2", _paper_table(tables, "table2")),
+        ("figure-2", "Figure 2", _figure("figure2_dose", figures)),
+        ("figures-3-4", "Figures 3 and 4",
+         _figure("figure3_outcomes_higher_better", figures) + _figure("figure4_outcomes_lower_better", figures)
+         + _outcomes(tables.get("outcomes"), labels)),
+        ("results", "In-text results",
+         '<p class="missing">results.csv was not found in tables/.</p>' if results is None else
+         '<p class="note">Every in-text number, recomputed (results.csv). Values are rounded here for reading; '
+         "the CSV keeps full precision.</p>\n"
+         + _table(results, [("key", "Key"), ("value", "Value")], numeric={"value"}, table_id="results_table")),
+        ("thematic", "Thematic tallies", _tallies(tables.get("thematic_tallies"), codebook, labels.get("role", {}))),
+        ("audit-section", "Audit: published against reproduced", _audit(audit_table, slips)),
+        ("manifest", "Manifest", _manifest(manifest)),
+    ]
+    nav = "<nav>" + "".join(f'<a href="#{sid}">{e(name)}</a>' for sid, name, _ in sections) + "</nav>"
+    body = "\n".join(f'<section id="{sid}"><h2>{e(name)}</h2>\n{content}\n</section>' for sid, name, content in sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+        "style-src 'unsafe-inline'\">\n"
+        f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{e(title)}</h1>\n{nav}\n{body}\n</body>\n</html>\n"
+    )
+
+
+def read_figures(figure_dir) -> dict[str, tuple[str, bytes]]:
+    """stem → (media type, bytes) of the contract's figures in ``figure_dir``, SVG
+    preferred over PNG; absent figures are left out (I/O: the CLI's gatherer)."""
+    from pathlib import Path
+
+    figure_dir = Path(figure_dir)
+    found = {}
+    for stem in FIGURES:
+        for suffix in (".svg", ".png"):
+            path = figure_dir / f"{stem}{suffix}"
+            if path.is_file():
+                found[stem] = (MEDIA_TYPES[suffix], path.read_bytes())
+                break
+    return found
