@@ -61,6 +61,7 @@ validate: $(STAMPS)/validated ## check DATA against the raw data contract
 
 # Validation comes first and creates nothing under OUT when it fails.
 $(STAMPS)/validated: $(DATA_FILES) $(SOURCES) | $(ENV_STAMP)
+	@$(PY) -m painreview check-output '$(DATA)' '$(OUT)'
 	$(PY) -m painreview validate '$(DATA)'
 	@mkdir -p $(@D) && touch $@
 

@@ -17,6 +17,7 @@ COMMANDS = {
     "tables": ("painreview.cli_tables", "compute every table of the output contract into OUT/tables"),
     "audit": ("painreview.cli_audit", "compare reproduced numbers with the published ones"),
     "report": ("painreview.cli_report", "write OUT/manifest.json and a self-contained OUT/report.html"),
+    "check-output": ("painreview.privacy", "refuse an OUT inside the repository for data other than data/synthetic"),
     "run-notebook": ("painreview.cli_run_notebook", "execute one notebook into OUT (used by make)"),
     "bench": ("painreview.cli_bench", "time make all against one bare papermill run"),
 }
