@@ -48,14 +48,18 @@ $(ENV_STAMP): $(LOCK) pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	@touch $@
 
-all: $(STAMPS)/validated ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
+all: $(ENV_STAMP) ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
+	@$(PY) -m painreview check-output '$(DATA)' '$(OUT)'
+	@$(MAKE) --no-print-directory $(STAMPS)/validated
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target report
 
-# The run's settings: rewritten only when they change, so a new DATA, CONVERSION or SDC
-# reruns everything and an unchanged one reruns nothing.
-$(STAMPS)/settings: $(STAMPS)/validated FORCE
-	@mkdir -p $(@D); new='$(abspath $(DATA)) $(CONVERSION) $(SDC)'; \
-	  [ -f $@ ] && [ "$$(cat $@)" = "$$new" ] || echo "$$new" > $@
+# The run's settings. When they differ from the last run's into this OUT (another DATA,
+# CONVERSION or SDC), validation reruns and so does every notebook after it. They are
+# written only once validation has passed, so a failed run leaves nothing under OUT.
+SETTINGS := $(abspath $(DATA)) $(CONVERSION) $(SDC)
+ifneq ($(SETTINGS),$(shell cat '$(STAMPS)/settings' 2>/dev/null))
+$(STAMPS)/validated: FORCE
+endif
 
 validate: $(STAMPS)/validated ## check DATA against the raw data contract
 
@@ -63,7 +67,7 @@ validate: $(STAMPS)/validated ## check DATA against the raw data contract
 $(STAMPS)/validated: $(DATA_FILES) $(SOURCES) | $(ENV_STAMP)
 	@$(PY) -m painreview check-output '$(DATA)' '$(OUT)'
 	$(PY) -m painreview validate '$(DATA)'
-	@mkdir -p $(@D) && touch $@
+	@mkdir -p $(@D) && echo '$(SETTINGS)' > $(STAMPS)/settings && touch $@
 
 tables: $(STAMPS)/validated ## write OUT/tables/ directly from the package, without notebooks
 	$(PY) -m painreview tables '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)'
@@ -72,7 +76,7 @@ NOTEBOOK_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
 
 notebooks: $(NOTEBOOK_STAMPS) ## run every notebook (make -j2 safe)
 
-$(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated $(STAMPS)/settings
+$(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated
 	$(PY) -m painreview run-notebook $< $(RUN_ARGS)
 	@touch $@
 
