@@ -46,18 +46,8 @@ def flow_results(invitations: pd.DataFrame) -> list[tuple[str, object]]:
     """Figure 1 counts, enrolled_percent, and each non-enrolment reason with its percent."""
     flow = participant_flow(invitations)
     n = dict(zip(flow["key"], flow["n"].astype(int).tolist()))
-    out: list[tuple[str, object]] = [
-        (k, n[k])
-        for k in (
-            "invited",
-            "contact_successful",
-            "contact_unsuccessful",
-            "attended_info_session",
-            "did_not_attend_info_session",
-            "enrolled",
-            "did_not_enrol",
-        )
-    ]
+    # The flow's own counts in its order (flow_rows.csv); the reasons follow with percents.
+    out: list[tuple[str, object]] = [(k, n[k]) for k in flow["key"] if not k.startswith("non_enrolment_")]
     out.append(("enrolled_percent", _percent(n["enrolled"], n["invited"])))
     for reason in vocabulary("non_enrolment_reason"):
         key = REASON_PREFIX + reason
