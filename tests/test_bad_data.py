@@ -15,6 +15,7 @@ is refused.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -557,10 +558,19 @@ def _typed_columns():
 
 
 def test_mini_as_xlsx_validates_and_loads_like_the_csv(mini_dir, tmp_path, conversion):
+    csv_frames = load_dataset(mini_dir, conversion)
+    _write_xlsx(csv_frames, tmp_path)
+    assert validate_dataset(tmp_path, conversion) == []
+    xlsx_frames = load_dataset(tmp_path, conversion)
+    for name in reference.FILES:
+        _assert_same(xlsx_frames[name], csv_frames[name], name)
+
+
+def _write_xlsx(csv_frames, folder):
+    """Write typed frames as one workbook per table, dates as Excel dates, numbers as numbers."""
     import pandas as pd
     from openpyxl import Workbook
 
-    csv_frames = load_dataset(mini_dir, conversion)
     types = _typed_columns()
     for name, frame in csv_frames.items():
         book = Workbook()
@@ -581,11 +591,25 @@ def test_mini_as_xlsx_validates_and_loads_like_the_csv(mini_dir, tmp_path, conve
                 else:
                     cells.append(value)  # text, or a float (e.g. 52.5, 240.0)
             sheet.append(cells)
-        book.save(tmp_path / f"{name}.xlsx")
+        book.save(folder / f"{name}.xlsx")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "dta"])
+def test_synthetic_as_xlsx_or_dta_gives_byte_identical_tables(tmp_path, conversion, fmt):
+    from painreview.pipeline import build_tables, csv_text
+
+    synthetic = Path(__file__).resolve().parent.parent / "data" / "synthetic"
+    csv_frames = load_dataset(synthetic, conversion)
+    if fmt == "xlsx":
+        _write_xlsx(csv_frames, tmp_path)
+    else:
+        for name, frame in csv_frames.items():
+            _to_stata(name, frame, tmp_path / f"{name}.dta")
     assert validate_dataset(tmp_path, conversion) == []
-    xlsx_frames = load_dataset(tmp_path, conversion)
-    for name in reference.FILES:
-        _assert_same(xlsx_frames[name], csv_frames[name], name)
+    expected = build_tables(csv_frames)
+    got = build_tables(load_dataset(tmp_path, conversion))
+    for name in expected:
+        assert csv_text(got[name]) == csv_text(expected[name]), name
 
 
 def test_mini_as_dta_with_value_labels_validates_and_loads_like_the_csv(mini_dir, tmp_path, conversion):
