@@ -219,3 +219,15 @@ def test_exact_p_with_tied_ranks_and_no_differences():
     # pattern is at least |4 - 3| = 1 from E -> p = 1
     assert exact_signrank_p([0, 0, 1], [1, 1, 0]) == 1.0
     assert exact_signrank_p([1, 2], [1, 2]) == 1.0
+
+
+def test_signrank_agrees_with_scipys_pratt_wilcoxon_on_the_papers_design():
+    # Cross-check beside the hand-worked examples: scipy's wilcoxon with Pratt's treatment of
+    # zeros, no continuity correction and the normal approximation is Stata's signrank.
+    from scipy.stats import wilcoxon
+
+    before = [60, 90, 90, 240, 120, 30, 45, 200, 160, 72, 72, 300, 24, 36, 90, 150]
+    after = [30, 72, 90, 160, 120, 0, 45, 160, 160, 72, 36, 240, 24, 0, 90, 150]
+    ours = signrank(before, after)
+    theirs = wilcoxon(after, before, zero_method="pratt", correction=False, method="asymptotic")
+    assert ours.p == pytest.approx(theirs.pvalue, rel=1e-12)
