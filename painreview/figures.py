@@ -115,6 +115,27 @@ def box_stats(values: Iterable[float]) -> dict[str, Any] | None:
     }
 
 
+def _released_box(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The box as disclosure control lets it out: none for a group of 7 or fewer, and
+    whiskers only to the quartiles (minimum and maximum are single people's values)."""
+    from painreview import sdc
+
+    if stats is None or stats["n"] <= sdc.SMALL:
+        return None
+    return {**stats, "whislo": stats["q1"], "whishi": stats["q3"]}
+
+
+def _count(n: int, disclosure: bool) -> int | str:
+    """``n`` as printed: itself, or under disclosure control redacted or rounded to 5."""
+    from painreview import sdc
+
+    return sdc.protect_count(n) if disclosure else n
+
+
+DISCLOSURE_NOTE = ("Disclosure control: counts of 1 to 7 redacted, others rounded to the nearest 5; "
+                   "individual values, minima, maxima and the boxes of groups of 7 or fewer withheld.")
+
+
 def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -150,10 +171,11 @@ def _rgb(colour: str) -> tuple[float, float, float]:
     return to_rgb(colour)
 
 
-def _median_iqr(stats: dict[str, Any] | None, unit: str = "") -> str:
-    """``Median 90 mg\\n(IQR 60 to 240)``, or ``No data``."""
+def _median_iqr(stats: dict[str, Any] | None, unit: str = "", withheld: bool = False) -> str:
+    """``Median 90 mg\\n(IQR 60 to 240)``, or ``No data``, or ``[REDACTED]`` when
+    disclosure control withheld the statistics of a small group."""
     if stats is None:
-        return "No data"
+        return "Median [REDACTED]" if withheld else "No data"
     suffix = f" {unit}" if unit else ""
     return (
         f"Median {format_number(stats['med'])}{suffix}\n"
@@ -282,13 +304,15 @@ def figure1_flow(flow: pd.DataFrame, width_mm: float = figstyle.SINGLE_COLUMN_MM
 # Figure 2: opioid dose
 
 
-def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle.SINGLE_COLUMN_MM) -> Figure:
+def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle.SINGLE_COLUMN_MM,
+                 disclosure: bool = False) -> Figure:
     """Each service user's dose at baseline and follow-up (paper Figure 2).
 
     ``doses`` is ``patient_doses`` output (patient_id, timepoint, dose_mme). Boxes
     (outside) summarise everyone with a dose at the timepoint; points are service users;
     a line joins the two doses of each service user with both, coloured by the change.
-    ``p_value`` is the signed-rank P of the paired doses (``stats.signrank``).
+    ``p_value`` is the signed-rank P of the paired doses (``stats.signrank``). With
+    ``disclosure`` (the run's SDC option) only released boxes and protected counts are drawn.
     """
     _require(doses, ("patient_id", "timepoint", "dose_mme"), "doses")
     spec = _measure("dose_mme")
@@ -299,6 +323,8 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
     d = d.sort_values(["timepoint", "patient_id"], kind="stable")
     per_tp = {tp: d.loc[d["timepoint"] == tp] for tp in TIMEPOINTS}
     stats = {tp: box_stats(per_tp[tp]["dose_mme"]) for tp in TIMEPOINTS}
+    if disclosure:
+        stats = {tp: _released_box(st) for tp, st in stats.items()}
     x_points = {"baseline": 1.0, "follow_up": 2.0}
     x_boxes = {"baseline": 0.55, "follow_up": 2.45}
     offsets = {
@@ -312,12 +338,14 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         np.where(paired["follow_up"] > paired["baseline"], "increased", "unchanged"),
     )
     ymax = float(d["dose_mme"].max()) if len(d) else 1.0
+    if disclosure:  # the axis must not give away the maximum
+        ymax = max([st["q3"] * 1.25 for st in stats.values() if st is not None] or [1.0])
     ymin = float(spec["axis_min"])
 
     with figstyle.style():
         fig = Figure(figsize=figstyle.figsize(width_mm, 100.0), layout="constrained")
         ax = fig.add_subplot()
-        for kind in ("unchanged", "reduced", "increased"):  # reductions drawn over the flat lines
+        for kind in () if disclosure else ("unchanged", "reduced", "increased"):  # reductions over flat lines
             for pid, row in paired.loc[change == kind].iterrows():
                 ax.plot(
                     [x_points["baseline"] + offsets["baseline"][pid], x_points["follow_up"] + offsets["follow_up"][pid]],
@@ -326,27 +354,30 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
                 )
         for tp in TIMEPOINTS:
             pts = per_tp[tp]
-            ax.scatter(
-                x_points[tp] + pts["patient_id"].map(offsets[tp]).to_numpy(dtype=float), pts["dose_mme"],
-                s=figstyle.POINT_SIZE, color=figstyle.TIMEPOINT_COLOURS[tp], edgecolors="white", linewidths=0.3,
-                zorder=3, gid=f"dose_mme-{tp}-points",
-            )
+            if not disclosure:
+                ax.scatter(
+                    x_points[tp] + pts["patient_id"].map(offsets[tp]).to_numpy(dtype=float), pts["dose_mme"],
+                    s=figstyle.POINT_SIZE, color=figstyle.TIMEPOINT_COLOURS[tp], edgecolors="white",
+                    linewidths=0.3, zorder=3, gid=f"dose_mme-{tp}-points",
+                )
             if stats[tp] is not None:
                 _draw_box(ax, stats[tp], x_boxes[tp], 0.3, figstyle.TIMEPOINT_COLOURS[tp], f"dose_mme-{tp}")
         ax.set_xlim(0.25, 2.75)
         ax.set_ylim(ymin - 0.03 * (ymax - ymin), ymax * 1.03)
         ax.set_xticks(
             [x_points[tp] for tp in TIMEPOINTS],
-            [f"{tp_label[tp]} (n = {len(per_tp[tp])})\n{_median_iqr(stats[tp], spec['short_unit'])}"
+            [f"{tp_label[tp]} (n = {_count(len(per_tp[tp]), disclosure)})\n"
+             f"{_median_iqr(stats[tp], spec['short_unit'], withheld=disclosure and len(per_tp[tp]) > 0)}"
              for tp in TIMEPOINTS],
         )
         ax.tick_params(axis="x", length=0)
         ax.set_ylabel(f"{spec['label']},\n{spec['unit']}")
-        fig.suptitle(f"Wilcoxon signed-rank test (n = {len(paired)} paired): {format_p(p_value)}",
+        fig.suptitle(f"Wilcoxon signed-rank test (n = {_count(len(paired), disclosure)} paired): "
+                     f"{format_p(p_value)}",
                      fontsize=figstyle.FONT_PT)
         handles = [
             Line2D([], [], color=figstyle.CHANGE_COLOURS[k], linewidth=1.2,
-                   label=f"{k.capitalize()} (n = {int((change == k).sum())})")
+                   label=f"{k.capitalize()} (n = {_count(int((change == k).sum()), disclosure)})")
             for k in ("reduced", "unchanged", "increased") if (change == k).any()
         ]
         if handles:
@@ -355,7 +386,9 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         note = ("Boxes: median and interquartile range (IQR, Stata percentiles); whiskers: minimum to "
                 "maximum. Points: service users; lines join each service user's two doses.")
         unpaired = len(wide) - len(paired)
-        if unpaired:
+        if disclosure:
+            note = ("Boxes: median and interquartile range (IQR, Stata percentiles). " + DISCLOSURE_NOTE)
+        elif unpaired:
             note += f" {unpaired} with a dose at one timepoint only: point without line."
         fig.supxlabel("\n".join(wrap(note, width_mm - 4)), fontsize=figstyle.FONT_PT, x=0.02, ha="left")
     return fig
@@ -365,19 +398,20 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
 # Figures 3 and 4: questionnaire outcomes
 
 
-def figure3_outcomes(scores: pd.DataFrame) -> Figure:
+def figure3_outcomes(scores: pd.DataFrame, disclosure: bool = False) -> Figure:
     """Outcomes where higher is better (paper Figure 3): BPI % relief, WEMWBS, TOP
     psychological health, physical health and quality of life (``measures.csv``)."""
-    return outcome_figure(scores, 3)
+    return outcome_figure(scores, 3, disclosure=disclosure)
 
 
-def figure4_outcomes(scores: pd.DataFrame) -> Figure:
+def figure4_outcomes(scores: pd.DataFrame, disclosure: bool = False) -> Figure:
     """Outcomes where lower is better (paper Figure 4): COMM, BPI severity, BPI
     interference (``measures.csv``)."""
-    return outcome_figure(scores, 4)
+    return outcome_figure(scores, 4, disclosure=disclosure)
 
 
-def outcome_figure(scores: pd.DataFrame, figure: int, width_mm: float = figstyle.DOUBLE_COLUMN_MM) -> Figure:
+def outcome_figure(scores: pd.DataFrame, figure: int, width_mm: float = figstyle.DOUBLE_COLUMN_MM,
+                   disclosure: bool = False) -> Figure:
     """One panel per measure of ``figure`` in ``measures.csv`` (panel order), from
     ``score_questionnaires`` output: baseline and follow-up boxes of the scored values,
     points for service users, y axis on the instrument's full range, n in each title."""
@@ -398,12 +432,15 @@ def outcome_figure(scores: pd.DataFrame, figure: int, width_mm: float = figstyle
     note = ("Boxes: median and interquartile range (IQR, Stata percentiles); whiskers: minimum to "
             "maximum; points: service users (scored questionnaires). Under each box: median (IQR). "
             + " ".join(f"{a} = {i}." for a, i in abbreviations.items()))
+    if disclosure:
+        note = ("Boxes: median and interquartile range (IQR, Stata percentiles). Under each box: median (IQR). "
+                + DISCLOSURE_NOTE + " " + " ".join(f"{a} = {i}." for a, i in abbreviations.items()))
 
     with figstyle.style():
         fig = Figure(figsize=figstyle.figsize(width_mm, 8 + 62 * nrows), layout="constrained")
         axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
         for ax, (_, spec) in zip(axes, panels.iterrows()):
-            _outcome_panel(ax, scores, spec, tp_label)
+            _outcome_panel(ax, scores, spec, tp_label, disclosure)
         for ax in axes[len(panels):]:
             ax.set_axis_off()
         fig.suptitle(f"Outcomes at baseline and follow-up ({directions[0]} = better)", fontsize=figstyle.TITLE_PT)
@@ -415,7 +452,8 @@ def outcome_figure(scores: pd.DataFrame, figure: int, width_mm: float = figstyle
     return fig
 
 
-def _outcome_panel(ax, scores: pd.DataFrame, spec: pd.Series, tp_label: dict[str, str]) -> None:
+def _outcome_panel(ax, scores: pd.DataFrame, spec: pd.Series, tp_label: dict[str, str],
+                   disclosure: bool = False) -> None:
     """One measure: boxes at x = 1 (baseline) and 2 (follow-up), points over them."""
     measure = spec["measure"]
     s = scores.loc[(scores["measure"] == measure) & scores["value"].notna()]
@@ -424,15 +462,18 @@ def _outcome_panel(ax, scores: pd.DataFrame, spec: pd.Series, tp_label: dict[str
     counts, ticks = {}, []
     for x, tp in enumerate(TIMEPOINTS, start=1):
         values = s.loc[s["timepoint"] == tp, "value"].to_numpy(dtype=float)
-        counts[tp] = values.size
+        counts[tp] = _count(values.size, disclosure)
         stats = box_stats(values)
+        if disclosure:
+            stats = _released_box(stats)
         colour = figstyle.TIMEPOINT_COLOURS[tp]
         if stats is not None:
             _draw_box(ax, stats, x, 0.55, colour, f"{measure}-{tp}")
+        if stats is not None and not disclosure:
             ax.scatter(x + spread(values, step=0.045, half_width=0.22), values, s=figstyle.POINT_SIZE * 0.8,
                        color=colour, edgecolors="white", linewidths=0.3, alpha=0.9, zorder=3,
                        gid=f"{measure}-{tp}-points")
-        ticks.append(f"{tp_label[tp]}\n{_median_iqr(stats)}")
+        ticks.append(f"{tp_label[tp]}\n{_median_iqr(stats, withheld=disclosure and values.size > 0)}")
     ax.set_xlim(0.4, 2.6)
     ax.set_xticks([1, 2], ticks)
     ax.tick_params(axis="x", length=0)

@@ -347,3 +347,43 @@ def test_figure1_prints_counts_redacted_by_disclosure_control():
     flow = sdc.protect_flow(flow_frame(PAPER_FLOW))
     texts = " ".join(t.get_text() for t in figures.figure1_flow(flow).findobj(Text))
     assert "n = 60" in texts and "(n = [REDACTED])" in texts
+
+
+def _numbers_after_n(fig) -> list[str]:
+    texts = [t.get_text() for t in fig.findobj(Text)]
+    for ax in fig.axes:
+        texts += [t.get_text() for t in ax.get_xticklabels()]
+        legend = ax.get_legend()
+        if legend:
+            texts += [t.get_text() for t in legend.get_texts()]
+    return re.findall(r"n = (\S+?)[);\s]", " ".join(texts) + " ")
+
+
+def test_under_disclosure_control_figures_2_to_4_show_no_individual_value_and_no_small_count():
+    from painreview import sdc
+
+    rng = np.random.default_rng(1)
+    ids = [f"P{i:02d}" for i in range(34)]
+    doses = pd.DataFrame({"patient_id": ids * 2, "timepoint": ["baseline"] * 34 + ["follow_up"] * 34,
+                          "dose_mme": list(rng.integers(10, 400, 34)) + list(rng.integers(0, 300, 34))})
+    scores = pd.DataFrame([{"patient_id": pid, "timepoint": tp, "measure": m, "value": float(v)}
+                           for m in ("comm_total", "bpi_severity", "bpi_interference")
+                           for tp, n in (("baseline", 28), ("follow_up", 6))
+                           for pid, v in zip(ids[:n], rng.integers(5, 30, n))])
+    fig2 = figures.figure2_dose(doses, 0.0001, disclosure=True)
+    fig4 = figures.figure4_outcomes(scores, disclosure=True)
+    for fig in (fig2, fig4):
+        counts = _numbers_after_n(fig)
+        assert counts, "the figure states its counts"
+        for c in counts:
+            assert c == sdc.REDACTED or (int(c) % 5 == 0 and not 1 <= int(c) <= 7), c
+        # no points and no paired lines: only boxes remain
+        assert not [a for a in fig.findobj() if (a.get_gid() or "").endswith("-points")]
+        assert not [a for a in fig.findobj() if (a.get_gid() or "").startswith("pair-")]
+    assert "34" not in " ".join(_numbers_after_n(fig2))  # 34 -> 35
+    # follow-up groups of 6: box and median withheld, labelled as such
+    assert not [a for a in fig4.findobj() if a.get_gid() == "comm_total-follow_up-median"]
+    assert any("Median [REDACTED]" in t.get_text() for ax in fig4.axes for t in ax.get_xticklabels())
+    # whiskers stop at the quartiles: the maximum is withheld
+    lo, hi = whiskers_drawn(fig2, "dose_mme-baseline")
+    assert (lo, hi) == box_extent(fig2, "dose_mme-baseline")
