@@ -156,6 +156,18 @@ def audit(published: pd.DataFrame, reproduced: pd.DataFrame, paper_checks: pd.Da
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
+def audit_tables(tables: dict[str, pd.DataFrame], published: pd.DataFrame,
+                 paper_checks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The audit of a run's tables (table1, table2, results) against the published values;
+    the paper's checks against itself are computed when not given."""
+    checks = cons.check_paper(published) if paper_checks is None else paper_checks
+    return audit(published, reproduced_values(tables), checks)
+
+
+#: The tables of a run the audit compares with the paper.
+AUDITED_TABLES = ("table1", "table2", "results")
+
+
 def status_counts(audit_table: pd.DataFrame) -> dict[str, int]:
     """Rows per status, every status present (zeros kept), disagreements first."""
     counts = audit_table["status"].value_counts()

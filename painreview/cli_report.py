@@ -37,14 +37,17 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def run(args) -> int:
-    from painreview.cli_audit import compute_audit, read_inputs, read_table
+    from painreview.audit import AUDITED_TABLES, audit_tables
+    from painreview.outputs import read_table, read_tables
+    from painreview.reference import read_reference
 
     out, data = Path(args.out), Path(args.data)
     if not data.is_dir():
         print(f"report: data folder {data} not found", file=sys.stderr)
         return 1
     try:
-        tables, published = read_inputs(out)
+        tables = read_tables(out, AUDITED_TABLES)
+        published = read_reference("published.csv")
         for name in OPTIONAL_TABLES:
             path = out / "tables" / f"{name}.csv"
             if path.is_file():
@@ -70,7 +73,7 @@ def run(args) -> int:
     codebook_path = data / "codebook.csv"
     codebook = read_table(codebook_path) if codebook_path.is_file() else None
     checks = check_paper(published)
-    html = build_report(tables=tables, figures=figures, audit_table=compute_audit(tables, published, checks),
+    html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks),
                         paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels())
     target = out / "report.html"
     with open(target, "w", encoding="utf-8", newline="\n") as fh:

@@ -51,6 +51,9 @@ from fractions import Fraction
 
 import pandas as pd
 
+from painreview.rounding import exact, round_half_away, round_half_even, truncated
+from painreview.rounding import scaled as _scaled
+
 CHECK_COLUMNS = ["key", "location", "status", "note"]
 OK, SLIP, UNCHECKED = "ok", "slip", "unchecked"
 PUBLISHED_COLUMNS = ["key", "published", "location", "decimals", "numerator", "denominator", "note"]
@@ -59,44 +62,6 @@ TABLE_PREFIXES = ("table1.", "table2.")
 
 
 # --- numbers and rounding -------------------------------------------------------------
-
-def exact(value) -> Fraction:
-    """``value`` (text, int, Decimal, Fraction or float) as an exact fraction; a float by its
-    shortest repr, so 0.1 is 1/10 and 64.705 is 12941/200."""
-    if isinstance(value, Fraction):
-        return value
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            raise ValueError(f"not a finite number: {value!r}")
-        return Fraction(Decimal(repr(value)))
-    if isinstance(value, (int, Decimal)):
-        return Fraction(value)
-    return Fraction(Decimal(str(value).strip()))
-
-
-def round_half_away(x, decimals: int) -> Decimal:
-    """``x`` rounded at ``decimals`` places, half away from zero (Stata ``round()``)."""
-    q = exact(x) * Fraction(10) ** decimals
-    sign = -1 if q < 0 else 1
-    n = math.floor(abs(q) + Fraction(1, 2)) * sign
-    return _scaled(n, decimals)
-
-
-def round_half_even(x, decimals: int) -> Decimal:
-    """``x`` rounded at ``decimals`` places, half to even (IEEE 754 default)."""
-    q = exact(x) * Fraction(10) ** decimals
-    return _scaled(round(q), decimals)
-
-
-def truncated(x, decimals: int) -> Decimal:
-    """``x`` cut (towards zero) at ``decimals`` places."""
-    q = exact(x) * Fraction(10) ** decimals
-    return _scaled(math.trunc(q), decimals)
-
-
-def _scaled(n: int, decimals: int) -> Decimal:
-    return Decimal(n).scaleb(-decimals)
-
 
 def rounding_convention(x, printed, decimals: int) -> str | None:
     """How ``x`` rounds to ``printed`` at ``decimals``: ``"half away from zero"``, ``"half to

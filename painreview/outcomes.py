@@ -31,11 +31,11 @@ def long_values(scores: pd.DataFrame | None, doses: pd.DataFrame | None) -> pd.D
     return out[out["value"].notna()].reset_index(drop=True)
 
 
-def summarise(values: pd.DataFrame) -> pd.DataFrame:
+def summarise(values: pd.DataFrame, measures=OUTCOME_MEASURES) -> pd.DataFrame:
     """DataFrame[measure, timepoint, n, median, p25, p75, mean, sd, min, max] from a long
-    frame as ``long_values`` returns; every outcome measure × timepoint, n = 0 included."""
+    frame as ``long_values`` returns; every one of ``measures`` × timepoint, n = 0 included."""
     records = []
-    for measure in OUTCOME_MEASURES:
+    for measure in measures:
         for timepoint in vocabulary("timepoint"):
             sel = values[(values["measure"] == measure) & (values["timepoint"] == timepoint)]
             d = describe(sel["value"])

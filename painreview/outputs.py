@@ -1,6 +1,8 @@
-"""Writing a run's outputs under the output root: tables, figures, with disclosure control.
+"""Reading and writing a run's outputs under the output root: tables, figures, with
+disclosure control.
 
-Notebooks call these so that every output is written the same way: CSVs and renderings
+Notebooks and commands call these so that every output is written and read back the
+same way: CSVs and renderings
 through ``pipeline.write_tables``, figures through ``savefig.save_figure`` into
 ``OUT/figures``, and, when the run's ``sdc`` option is on, every frame through
 ``sdc.protect`` before it is shown or written.
@@ -26,6 +28,25 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[P
     from painreview.pipeline import write_tables as write
 
     return write(tables, out_dir)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """A ``tables/`` CSV as ``write_tables`` wrote it: only an empty cell is missing (so a
+    level such as ``none`` stays text)."""
+    import pandas as pd
+
+    return pd.read_csv(path, dtype={"key": str, "variable": str, "level": str, "section": str, "label": str},
+                       keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def read_tables(out_dir: str | Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """``OUT/tables/<name>.csv`` for each name; FileNotFoundError naming every missing one."""
+    folder = Path(out_dir) / "tables"
+    missing = [folder / f"{name}.csv" for name in names if not (folder / f"{name}.csv").is_file()]
+    if missing:
+        raise FileNotFoundError(f"missing {', '.join(str(p) for p in missing)} "
+                                f"(run `python -m painreview tables DATA --out {out_dir}` first)")
+    return {name: read_table(folder / f"{name}.csv") for name in names}
 
 
 def write_figure(fig, out_dir: str | Path, stem: str) -> Path:

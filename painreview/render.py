@@ -14,11 +14,11 @@ from __future__ import annotations
 import html
 import math
 import string
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
 from painreview.reference import read_reference
+from painreview.rounding import round_half_away
 
 
 def round_half_up(value: float, decimals: int) -> str:
@@ -30,11 +30,7 @@ def round_half_up(value: float, decimals: int) -> str:
         return value
     if value is None or value is pd.NA or math.isnan(value):
         return ""
-    quantum = Decimal(1).scaleb(-decimals)
-    text = str(Decimal(repr(float(value))).quantize(quantum, rounding=ROUND_HALF_UP))
-    if text.startswith("-") and Decimal(text) == 0:
-        text = text[1:]
-    return text
+    return str(round_half_away(float(value), decimals))
 
 
 def _int(value) -> str:

@@ -138,3 +138,20 @@ def conversion():
     import pandas as pd
 
     return pd.DataFrame(OPIOIDS_AWARE_PAIRS, columns=["drug", "route"])
+
+
+def published_frame(*rows: tuple):
+    """A published-values frame (painreview/data/published.csv's columns) from rows
+    (key, published, location[, decimals, numerator, denominator, note]); decimals default
+    to those written. Shared by the audit's and the consistency checker's tests."""
+    import pandas as pd
+
+    from painreview import consistency as c
+
+    full = []
+    for r in rows:
+        key, text, location, *rest = r
+        rest = list(rest) + [""] * (4 - len(rest))
+        decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
+        full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
+    return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)

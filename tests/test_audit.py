@@ -14,19 +14,11 @@ from hypothesis import strategies as st
 from painreview import audit as a
 from painreview import cli_audit
 from painreview import consistency as c
+from conftest import published_frame as published
 
 NAN = math.nan
 
 
-def published(*rows: tuple) -> pd.DataFrame:
-    """Rows (key, published, location[, decimals, numerator, denominator, note])."""
-    full = []
-    for r in rows:
-        key, text, location, *rest = r
-        rest = list(rest) + [""] * (4 - len(rest))
-        decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
-        full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
-    return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)
 
 
 def reproduced(**values: float) -> pd.DataFrame:

@@ -12,18 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from painreview import consistency as c
+from conftest import published_frame as published
 
 
-def published(*rows: tuple) -> pd.DataFrame:
-    """Rows (key, published, location[, decimals, numerator, denominator, note]); decimals
-    default to those written."""
-    full = []
-    for r in rows:
-        key, text, location, *rest = r
-        rest = list(rest) + [""] * (4 - len(rest))
-        decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
-        full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
-    return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)
 
 
 NO_RULES = pd.DataFrame(columns=["rule", "kind", "left", "right", "location", "source"])

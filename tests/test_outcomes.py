@@ -77,3 +77,17 @@ def test_paired_scores_need_a_value_at_both_timepoints():
     assert unpaired_ids(scores, "top_psych") == ["P2"]  # P3 has no value at all
     empty = paired(scores, "wemwbs_total")
     assert empty.empty and list(empty.columns) == ["patient_id", "baseline", "follow_up"]
+
+
+def test_summarise_can_be_limited_to_some_measures():
+    import pandas as pd
+
+    from painreview.outcomes import summarise
+
+    values = pd.DataFrame({"patient_id": ["A", "B", "C"], "timepoint": ["baseline"] * 3,
+                           "measure": ["dose_mme"] * 3, "value": [30.0, 60.0, 90.0]})
+    out = summarise(values, ["dose_mme"])
+    # one measure, both timepoints; n = 3 → Stata median x(2) = 60, follow-up empty
+    assert out[["measure", "timepoint", "n"]].values.tolist() == [["dose_mme", "baseline", 3],
+                                                                   ["dose_mme", "follow_up", 0]]
+    assert out.loc[0, "median"] == 60.0
