@@ -167,7 +167,9 @@ def questionnaire_results(questionnaires: pd.DataFrame, limits: dict[str, float]
         out += [(f"wemwbs_improved_{key}_n", n), (f"wemwbs_improved_{key}_percent", _percent(n, len(wemwbs)))]
     relief = scored[scored["measure"] == "bpi_relief"]
     for tp in (BASELINE, FOLLOW_UP):
-        out += _quartiles(f"bpi_relief_{tp}", relief.loc[relief["timepoint"] == tp, "value"])
+        values = relief.loc[relief["timepoint"] == tp, "value"]
+        out.append((f"bpi_relief_{tp}_n", len(values)))  # the group the quartiles describe
+        out += _quartiles(f"bpi_relief_{tp}", values)
     return out
 
 

@@ -393,42 +393,20 @@ def _unknown_keys(frame_keys: list[str], keys: pd.DataFrame, name: str, kinds=KI
         raise ValueError(f"{name}: duplicated keys {dupes}")
 
 
-def _outcome_sizes(outcomes: pd.DataFrame | None) -> dict[str, object] | None:
-    """``outcomes:<measure>:<timepoint>`` → that outcomes row's n (None without outcomes)."""
-    if outcomes is None:
-        return None
-    sizes: dict[str, object] = {}
-    for measure, timepoint, n in zip(outcomes["measure"], outcomes["timepoint"], outcomes["n"].tolist()):
-        ref = f"outcomes:{measure}:{timepoint}"
-        if ref in sizes:
-            raise ValueError(f"outcomes: more than one row for {measure} at {timepoint}")
-        sizes[ref] = n
-    return sizes
-
-
-def _group_size(reference: str, values: Mapping[str, object], outcome_sizes: Mapping[str, object] | None) -> object:
-    """The true size of a statistic's group: a results key, or ``outcomes:<measure>:<timepoint>``.
-
-    Without the outcomes frame (or its row) the size is unknown, None, and the statistic
-    is withheld: fail closed, never shown on a guess.
-    """
-    if reference.startswith("outcomes:"):
-        return None if outcome_sizes is None else outcome_sizes.get(reference)
+def _group_size(reference: str, values: Mapping[str, object]) -> object:
+    """The true size of a statistic's group: the results count key ``reference``."""
     if reference not in values:
         raise ValueError(f"group size {reference!r}: the results frame lacks it")
     return values[reference]
 
 
-def protect_results(results: pd.DataFrame, outcomes: pd.DataFrame | None = None,
-                    keys: pd.DataFrame | None = None) -> pd.DataFrame:
+def protect_results(results: pd.DataFrame, keys: pd.DataFrame | None = None) -> pd.DataFrame:
     """``results`` (key, value) under the rule, each key by its kind in ``result_keys.csv``.
 
     count: rounded, or derived from the protected counts named in ``derived_from``;
     percent: 100·numerator/denominator from their protected values; statistic, p_value,
-    z: withheld when the true size of the group named in ``group_size`` is 7 or fewer
-    (``outcomes:<measure>:<timepoint>`` names the n of an outcomes row: pass the
-    unprotected ``outcomes``, without which those statistics are withheld). A key missing
-    from ``result_keys.csv`` is an error (fail closed).
+    z: withheld when the true size of the group named in ``group_size`` is 7 or fewer. A
+    key missing from ``result_keys.csv`` is an error (fail closed).
     """
     _require(results, RESULTS_COLUMNS, "results")
     keys = _key_table(keys)
@@ -437,7 +415,6 @@ def protect_results(results: pd.DataFrame, outcomes: pd.DataFrame | None = None,
     values = dict(zip(frame_keys, results["value"].tolist()))
     counts = _protect_keyed_counts(values, keys)
     spec = {row["key"]: row for row in keys.to_dict("records")}
-    sizes = _outcome_sizes(outcomes)
     out = []
     for key in frame_keys:
         row = spec[key]
@@ -451,7 +428,7 @@ def protect_results(results: pd.DataFrame, outcomes: pd.DataFrame | None = None,
             missing = _missing(values[key])
             out.append(None if missing else _percent(counts[row["numerator"]], counts[row["denominator"]]))
         else:
-            size = _group_size(row["group_size"], values, sizes)
+            size = _group_size(row["group_size"], values)
             value = _shown(values[key])
             out.append(REDACTED if value is not None and _small(size) else value)
     protected = results.copy()
@@ -489,7 +466,6 @@ _PROTECTORS = {
 def protect(tables: Mapping[str, pd.DataFrame], keys: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """Every output frame under the rule, by name (table1, table2, outcomes, results,
     thematic_tallies, flow). An unknown name is an error: nothing leaves unprotected.
-    ``results`` takes its BPI-relief group sizes from the unprotected ``outcomes``;
     ``keys`` defaults to ``result_keys.csv``."""
     unknown = [name for name in tables if name not in _PROTECTORS and name not in ("results", "flow")]
     if unknown:
@@ -499,7 +475,7 @@ def protect(tables: Mapping[str, pd.DataFrame], keys: pd.DataFrame | None = None
     out = {}
     for name, frame in tables.items():
         if name == "results":
-            out[name] = protect_results(frame, outcomes=tables.get("outcomes"), keys=keys)
+            out[name] = protect_results(frame, keys=keys)
         elif name == "flow":
             out[name] = protect_flow(frame, keys=keys)
         else:
@@ -583,10 +559,6 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
         elif name == "results":
             spec = {k: r for k, r in zip(keys["key"], keys.to_dict("records"))}
             values = {str(r["key"]): r["value"] for r in rows}
-            try:
-                sizes = _outcome_sizes(frames.get("outcomes"))
-            except (KeyError, ValueError):
-                sizes = None
             for key, value in values.items():
                 row = spec.get(key)
                 if row is None:
@@ -599,7 +571,7 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                         problems.append(f"results {key}: percent shown beside a redacted or absent numerator or denominator")
                 elif _is_shown(value):
                     try:
-                        size = _group_size(row["group_size"], values, sizes)
+                        size = _group_size(row["group_size"], values)
                     except ValueError:
                         size = None
                     if _small(size):

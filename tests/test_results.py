@@ -37,7 +37,8 @@ EXTRA_KEYS = (
     + ["dose_unpaired_n", "dose_reduced_percent", "dose_stopped_percent", "dose_unchanged_percent",
        "dose_increased_percent", "dose_wilcoxon_z", "dose_wilcoxon_exact_p", "dose_above_120_to_below_percent",
        "comm_positive_baseline_percent", "comm_positive_follow_up_percent", "wemwbs_improved_3_percent",
-       "wemwbs_improved_8_percent", "opioid_years_5plus_percent", "opioid_years_15plus_percent"]
+       "wemwbs_improved_8_percent", "opioid_years_5plus_percent", "opioid_years_15plus_percent",
+       "bpi_relief_baseline_n", "bpi_relief_follow_up_n"]
 )
 
 DAYS_PER_MONTH = 30.4375
@@ -165,6 +166,7 @@ def test_values_hand_worked():
         "wemwbs_paired_n": 3, "wemwbs_improved_3_n": 2, "wemwbs_improved_3_percent": 200 / 3,
         "wemwbs_improved_8_n": 1, "wemwbs_improved_8_percent": 100 / 3,
         # BPI relief baseline 60 30 70 -> 30 60 70 (n 3: x1, x2, x3); follow-up 50 only (S2 empty)
+        "bpi_relief_baseline_n": 3, "bpi_relief_follow_up_n": 1,
         "bpi_relief_baseline_median": 60.0, "bpi_relief_baseline_p25": 30.0, "bpi_relief_baseline_p75": 70.0,
         "bpi_relief_follow_up_median": 50.0, "bpi_relief_follow_up_p25": 50.0, "bpi_relief_follow_up_p75": 50.0,
         # years 2 5 15 20 (S4 missing)

@@ -317,6 +317,7 @@ def paper_results(**overrides):
         dose_stopped_n=3, dose_increased_n=0, dose_reduced_percent=100 * 15 / 34,
         dose_stopped_percent=100 * 3 / 34, dose_increased_percent=0.0,
         dose_wilcoxon_p=0.0001, dose_wilcoxon_z=-3.3,
+        bpi_relief_baseline_n=30, bpi_relief_follow_up_n=6,
         bpi_relief_baseline_median=60.0, bpi_relief_follow_up_median=50.0,
         interviews_n=25, interviews_service_user_n=18, interviews_provider_n=7,
         interviews_project_worker_n=2, interviews_manager_n=1, interviews_gp_n=4,
@@ -330,7 +331,7 @@ BPI = outcomes(outcome("bpi_relief", "baseline", 30, 60.0, 30.0, 70.0),
 
 
 def test_protect_results_hand_worked_on_paper_numbers():
-    p = sdc.protect_results(paper_results(), outcomes=BPI)
+    p = sdc.protect_results(paper_results())
     v = as_dict(p)
     assert (v["invited"], v["enrolled"], v["contact_unsuccessful"]) == (60, 35, 20)
     assert v["enrolled_percent"] == 100 * 35 / 60            # 58.33…, from the rounded counts
@@ -362,7 +363,7 @@ def test_protect_results_hand_worked_on_paper_numbers():
 
 def test_protect_results_withholds_tests_of_a_small_paired_group():
     p = sdc.protect_results(paper_results(dose_paired_n=6, dose_reduced_n=2, dose_stopped_n=0,
-                                          dose_unpaired_n=28), outcomes=BPI)
+                                          dose_unpaired_n=28))
     v = as_dict(p)
     assert (v["dose_wilcoxon_p"], v["dose_wilcoxon_z"]) == (R, R)
     # paired [R]: every percentage of it is [R], even 0 stopped
@@ -381,13 +382,13 @@ def test_protect_results_fails_closed():
         sdc.protect_results(results(dose_baseline_median=90.0))
 
 
-def test_protect_results_withholds_a_statistic_whose_group_size_it_cannot_see():
-    # the BPI-relief group sizes live in outcomes: without it (or its row) the size is
-    # unknown, so the median is withheld rather than shown on a guess
-    alone = results(bpi_relief_baseline_median=60.0, bpi_relief_follow_up_median=50.0)
-    assert sdc.protect_results(alone)["value"].tolist() == [R, R]
-    only_baseline = outcomes(outcome("bpi_relief", "baseline", 30, 60.0, 30.0, 70.0))
-    assert sdc.protect_results(alone, outcomes=only_baseline)["value"].tolist() == [60.0, R]
+def test_protect_results_withholds_a_statistic_by_its_own_group_size():
+    # the BPI-relief medians' groups are counts of the same frame: 30 shown, 6 withheld
+    relief = results(bpi_relief_baseline_n=30, bpi_relief_baseline_median=60.0,
+                     bpi_relief_follow_up_n=6, bpi_relief_follow_up_median=50.0)
+    assert sdc.protect_results(relief)["value"].tolist() == [30, 60.0, R, R]
+    with pytest.raises(ValueError, match="group size 'bpi_relief_follow_up_n'"):
+        sdc.protect_results(results(bpi_relief_follow_up_median=50.0))
     with pytest.raises(ValueError, match="duplicated"):
         sdc.protect_results(results(invited=59).pipe(lambda f: pd.concat([f, f])))
 
@@ -402,7 +403,7 @@ def test_protect_dispatches_by_name_and_refuses_unknown_frames():
     assert list(p) == list(frames)
     assert p["table1"]["n"].tolist() == [20]
     assert as_dict(p["flow"])["invited"] == 60
-    assert as_dict(p["results"])["bpi_relief_follow_up_median"] == R  # group size from outcomes
+    assert as_dict(p["results"])["bpi_relief_follow_up_median"] == R  # its group of 6
     assert p["outcomes"]["n"].tolist() == [30, R]
     with pytest.raises(ValueError, match="no disclosure rule"):
         sdc.protect({"audit": pd.DataFrame()})
@@ -495,7 +496,8 @@ EXTRA_KEYS = {f"non_enrolment_{r}_percent" for r in vocabulary("non_enrolment_re
     "dose_unchanged_percent", "dose_increased_percent", "dose_above_120_to_below_percent",
     "comm_positive_baseline_percent", "comm_positive_follow_up_percent",
     "wemwbs_improved_3_percent", "wemwbs_improved_8_percent", "opioid_years_5plus_percent",
-    "opioid_years_15plus_percent", "dose_unpaired_n", "dose_wilcoxon_z", "dose_wilcoxon_exact_p"}
+    "opioid_years_15plus_percent", "dose_unpaired_n", "dose_wilcoxon_z", "dose_wilcoxon_exact_p",
+    "bpi_relief_baseline_n", "bpi_relief_follow_up_n"}
 
 
 def test_result_keys_cover_exactly_the_contract_and_the_added_keys():
@@ -511,8 +513,6 @@ def test_result_keys_cover_exactly_the_contract_and_the_added_keys():
 def test_result_keys_references_are_consistent():
     keys = sdc.result_keys()
     kind = dict(zip(keys["key"], keys["kind"]))
-    measures = {"comm_total", "bpi_severity", "bpi_interference", "bpi_relief", "wemwbs_total",
-                "top_psych", "top_physical", "top_qol", "dose_mme"}
     for row in keys.to_dict("records"):
         assert row["kind"] in sdc.KINDS, row
         if row["kind"] == "percent":
@@ -520,12 +520,7 @@ def test_result_keys_references_are_consistent():
         else:
             assert row["numerator"] == row["denominator"] == "", row
         if row["kind"] in ("statistic", "p_value", "z"):
-            ref = row["group_size"]
-            if ref.startswith("outcomes:"):
-                _, measure, timepoint = ref.split(":")
-                assert measure in measures and timepoint in vocabulary("timepoint"), row
-            else:
-                assert kind.get(ref) == "count", row
+            assert kind.get(row["group_size"]) == "count", row
         else:
             assert row["group_size"] == "", row
         if row["derived_from"]:
