@@ -22,7 +22,7 @@ from painreview.flow import REASON_PREFIX, participant_flow
 from painreview.outcomes import paired, unpaired_ids
 from painreview.reference import read_reference, vocabulary
 from painreview.scoring import score_questionnaires
-from painreview.stats import describe, exact_signrank_p, signrank
+from painreview.stats import describe, exact_signrank_p, percent, signrank
 
 BASELINE, FOLLOW_UP = "baseline", "follow_up"
 
@@ -31,10 +31,6 @@ def thresholds() -> dict[str, float]:
     """Named thresholds of the analysis (thresholds.csv), as floats."""
     ref = read_reference("thresholds.csv")
     return {k: float(v) for k, v in zip(ref["key"], ref["value"])}
-
-
-def _percent(n, total) -> float:
-    return 100 * n / total if total else math.nan
 
 
 def _quartiles(prefix: str, values) -> list[tuple[str, float]]:
@@ -48,10 +44,10 @@ def flow_results(invitations: pd.DataFrame) -> list[tuple[str, object]]:
     n = dict(zip(flow["key"], flow["n"].astype(int).tolist()))
     # The flow's own counts in its order (flow_rows.csv); the reasons follow with percents.
     out: list[tuple[str, object]] = [(k, n[k]) for k in flow["key"] if not k.startswith("non_enrolment_")]
-    out.append(("enrolled_percent", _percent(n["enrolled"], n["invited"])))
+    out.append(("enrolled_percent", percent(n["enrolled"], n["invited"])))
     for reason in vocabulary("non_enrolment_reason"):
         key = REASON_PREFIX + reason
-        out += [(key, n[key]), (f"{key}_percent", _percent(n[key], n["did_not_enrol"]))]
+        out += [(key, n[key]), (f"{key}_percent", percent(n[key], n["did_not_enrol"]))]
     return out
 
 
@@ -62,7 +58,7 @@ def appointment_results(appointments: pd.DataFrame) -> list[tuple[str, object]]:
     counts = {s: int((appointments["status"] == s).sum()) for s in statuses}
     out: list[tuple[str, object]] = [("appointments_made", made)]
     out += [(f"appointments_{s}", counts[s]) for s in statuses]
-    out += [(f"appointments_{s}_percent", _percent(counts[s], made)) for s in statuses]
+    out += [(f"appointments_{s}_percent", percent(counts[s], made)) for s in statuses]
     return out
 
 
@@ -92,13 +88,13 @@ def retention_results(frames: dict, days_per_month: float) -> list[tuple[str, ob
         ids = status.loc[status["status"] == group, "patient_id"].tolist()
         sub = use.reindex(ids)
         attended = sub["attended"].fillna(0)
-        out += [(f"{group}_n", len(ids)), (f"{group}_percent", _percent(len(ids), total))]
+        out += [(f"{group}_n", len(ids)), (f"{group}_percent", percent(len(ids), total))]
         out += _quartiles(f"{group}_duration_months", sub["duration_months"])
         out += _quartiles(f"{group}_attended", attended)
     discharged = int((status["status"] == "discharged").sum())
     for reason in vocabulary("discharge_reason"):
         n = int((status["discharge_reason"] == reason).sum())
-        out += [(f"discharge_{reason}", n), (f"discharge_{reason}_percent", _percent(n, discharged))]
+        out += [(f"discharge_{reason}", n), (f"discharge_{reason}_percent", percent(n, discharged))]
     return out
 
 
@@ -128,19 +124,19 @@ def dose_results(prescriptions: pd.DataFrame, conversion, limits: dict[str, floa
         ("dose_paired_n", n_paired),
         ("dose_unpaired_n", len(unpaired_ids(doses, "dose_mme"))),
         ("dose_reduced_n", reduced),
-        ("dose_reduced_percent", _percent(reduced, n_paired)),
+        ("dose_reduced_percent", percent(reduced, n_paired)),
         ("dose_stopped_n", stopped),
-        ("dose_stopped_percent", _percent(stopped, n_paired)),
+        ("dose_stopped_percent", percent(stopped, n_paired)),
         ("dose_unchanged_n", unchanged),
-        ("dose_unchanged_percent", _percent(unchanged, n_paired)),
+        ("dose_unchanged_percent", percent(unchanged, n_paired)),
         ("dose_increased_n", increased),
-        ("dose_increased_percent", _percent(increased, n_paired)),
+        ("dose_increased_percent", percent(increased, n_paired)),
         ("dose_wilcoxon_p", test.p),
         ("dose_wilcoxon_z", test.z),
         ("dose_wilcoxon_exact_p", exact_signrank_p(before, after, decimals=mme.DOSE_DECIMALS) if n_paired else math.nan),
         ("dose_above_120_baseline_n", int(above.sum())),
         ("dose_above_120_to_below_n", to_below),
-        ("dose_above_120_to_below_percent", _percent(to_below, int(above.sum()))),
+        ("dose_above_120_to_below_percent", percent(to_below, int(above.sum()))),
     ]
     return out
 
@@ -157,14 +153,14 @@ def questionnaire_results(questionnaires: pd.DataFrame, limits: dict[str, float]
         out += [
             (f"comm_positive_{tp}_n", positive),
             (f"comm_{tp}_n", len(values)),
-            (f"comm_positive_{tp}_percent", _percent(positive, len(values))),
+            (f"comm_positive_{tp}_percent", percent(positive, len(values))),
         ]
     wemwbs = paired(scores, "wemwbs_total")
     change = wemwbs[FOLLOW_UP] - wemwbs[BASELINE]
     out.append(("wemwbs_paired_n", len(wemwbs)))
     for size, key in (("small", "3"), ("large", "8")):
         n = int((change >= limits[f"wemwbs_change_{size}"]).sum())
-        out += [(f"wemwbs_improved_{key}_n", n), (f"wemwbs_improved_{key}_percent", _percent(n, len(wemwbs)))]
+        out += [(f"wemwbs_improved_{key}_n", n), (f"wemwbs_improved_{key}_percent", percent(n, len(wemwbs)))]
     relief = scored[scored["measure"] == "bpi_relief"]
     for tp in (BASELINE, FOLLOW_UP):
         values = relief.loc[relief["timepoint"] == tp, "value"]
@@ -182,9 +178,9 @@ def opioid_years_results(service_users: pd.DataFrame, limits: dict[str, float]) 
     return [
         ("opioid_years_n", n),
         ("opioid_years_5plus_n", five),
-        ("opioid_years_5plus_percent", _percent(five, n)),
+        ("opioid_years_5plus_percent", percent(five, n)),
         ("opioid_years_15plus_n", fifteen),
-        ("opioid_years_15plus_percent", _percent(fifteen, n)),
+        ("opioid_years_15plus_percent", percent(fifteen, n)),
     ]
 
 

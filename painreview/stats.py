@@ -58,6 +58,11 @@ def stata_percentiles(values, ps=(25, 50, 75)) -> tuple[float, ...]:
     return tuple(out)
 
 
+def percent(n, total) -> float:
+    """100·n/total, NaN for an empty denominator (a row with nobody to count)."""
+    return 100 * n / total if total else math.nan
+
+
 def describe(values) -> dict:
     """n, median, p25, p75 (Stata percentiles), mean, sd (n − 1), min, max; NaN when empty.
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from painreview import mme
 from painreview.reference import labels, read_reference
-from painreview.stats import describe
+from painreview.stats import describe, percent
 
 COLUMNS = ["section", "variable", "level", "label", "n", "N", "percent", "mean", "sd", "median", "p25", "p75", "diagnosed"]
 INT_COLUMNS = ["n", "N", "diagnosed"]
@@ -81,7 +81,7 @@ def _category_counts(values: pd.Series) -> tuple[dict[str, int], int]:
 
 
 def _n_percent(n: int, total: int, diagnosed=None) -> dict:
-    return {"n": n, "N": total, "percent": 100 * n / total if total else math.nan, "diagnosed": diagnosed}
+    return {"n": n, "N": total, "percent": percent(n, total), "diagnosed": diagnosed}
 
 
 def _service_user_row(frames: dict, variable: str, level: str) -> dict:

@@ -231,3 +231,10 @@ def test_signrank_agrees_with_scipys_pratt_wilcoxon_on_the_papers_design():
     ours = signrank(before, after)
     theirs = wilcoxon(after, before, zero_method="pratt", correction=False, method="asymptotic")
     assert ours.p == pytest.approx(theirs.pvalue, rel=1e-12)
+
+
+def test_percent_of_an_empty_denominator_is_missing():
+    from painreview.stats import percent
+
+    assert percent(22, 34) == 100 * 22 / 34
+    assert math.isnan(percent(0, 0))
