@@ -66,11 +66,11 @@ class EditableDataset:
         return rows[row][header.index(column)]
 
     def set(self, name: str, row: int, column: str, value: str) -> str:
-        """Set one cell; return its ``file:line:column`` prefix."""
+        """Set one cell; return its ``file:line:column: name`` prefix (as the validator prints it)."""
         header, rows = self.read(name)
         rows[row][header.index(column)] = value
         self.write(name, header, rows)
-        return f"{name}.csv:{row + 2}:{header.index(column) + 1}"
+        return f"{name}.csv:{row + 2}:{header.index(column) + 1}: {column}"
 
     def drop_rows(self, name: str, where: Callable[[dict[str, str]], bool]) -> None:
         header, rows = self.read(name)

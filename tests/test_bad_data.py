@@ -128,7 +128,9 @@ def latin1_text(ds):
     lines = text.split("\n")
     lines[2] = lines[2] + "é"  # the last cell of line 3 gains an "é", then the file is saved as Latin-1
     ds.path("codebook").write_bytes("\n".join(lines).encode("latin-1"))
-    return ["codebook.csv:3:0: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+    byte = len(lines[2].encode("latin-1"))  # the é is the line's last byte
+    return [f"codebook.csv:3:0: not UTF-8 text (byte 0xe9 at byte {byte} of the line, 'é' in Windows-1252); "
+            "save the file as UTF-8"]
 
 
 @case
@@ -176,7 +178,7 @@ def extra_nhs_number_column(ds):
     position = ds.add_column("invitations", "nhs_number", lambda i, row: nhs_number(i))
     n = len(ds.read("invitations")[1])
     return ([f"invitations.csv:1:{position}: unknown column 'nhs_number': {UNKNOWN}"]
-            + [f"invitations.csv:{line}:{position}: {NHS}" for line in range(2, n + 2)])
+            + [f"invitations.csv:{line}:{position}: nhs_number: {NHS}" for line in range(2, n + 2)])
 
 
 @case
@@ -313,7 +315,7 @@ def age_out_of_range(ds):
 def negative_dose(ds):
     row = ds.find("prescriptions", lambda r: r["drug"] != "none")
     where = ds.set("prescriptions", row, "daily_dose", "-30")
-    return [f"{where}: '-30' is below the minimum 0"]
+    return [f"{where}: '-30' is out of range 0 to 5000"]
 
 
 @case
@@ -338,15 +340,17 @@ def relief_between_steps(ds):
 def duplicate_invitation(ds):
     header, rows = ds.read("invitations")
     row = first(ds, "invitations", enrolled="no")
-    line = ds.append("invitations", dict(zip(header, rows[row])))
-    return [f"invitations.csv:{line}:{ds.column('invitations', 'patient_id')}: duplicate patient_id "
+    again = dict(zip(header, rows[row]), practice="Z")  # the same id, another row
+    line = ds.append("invitations", again)
+    return [f"invitations.csv:{line}:{ds.column('invitations', 'patient_id')}: patient_id: duplicate patient_id "
             f"{rows[row][header.index('patient_id')]!r} (first on line {line_of(row)})"]
 
 
 @case
 def duplicate_questionnaire_answer(ds):
     header, rows = ds.read("questionnaires")
-    line = ds.append("questionnaires", dict(zip(header, rows[0])))
+    value = rows[0][header.index("value")]
+    line = ds.append("questionnaires", dict(zip(header, rows[0]), value="1" if value != "1" else "2"))
     p, t, i = (rows[0][header.index(c)] for c in ("patient_id", "timepoint", "item"))
     return [f"questionnaires.csv:{line}:0: duplicate (patient_id, timepoint, item) = ({p}, {t}, {i}) (first on line 2)"]
 
@@ -358,7 +362,7 @@ def attended_without_contact(ds):
     reason = ds.column("invitations", "non_enrolment_reason")
     line = line_of(row)
     return [f"{where}: attended_info_session is yes but contact_successful is no",
-            f"invitations.csv:{line}:{reason}: non_enrolment_reason is required when attended_info_session is yes "
+            f"invitations.csv:{line}:{reason}: non_enrolment_reason: non_enrolment_reason is required when attended_info_session is yes "
             "and enrolled is no"]
 
 
@@ -472,7 +476,7 @@ def enrolled_without_service_user_row(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("service_users", lambda r: r["patient_id"] == patient)
     row = first(ds, "invitations", patient_id=patient)
-    return [f"invitations.csv:{line_of(row)}:{ds.column('invitations', 'patient_id')}: "
+    return [f"invitations.csv:{line_of(row)}:{ds.column('invitations', 'patient_id')}: patient_id: "
             f"enrolled patient {patient!r} has no row in service_users.csv"]
 
 
@@ -480,7 +484,7 @@ def enrolled_without_service_user_row(ds):
 def service_user_without_status(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("service_status", lambda r: r["patient_id"] == patient)
-    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: patient_id: service user {patient!r} "
             "has no row in service_status.csv"]
 
 
@@ -488,7 +492,7 @@ def service_user_without_status(ds):
 def service_user_without_baseline_prescription(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("prescriptions", lambda r: r["patient_id"] == patient and r["timepoint"] == "baseline")
-    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: patient_id: service user {patient!r} "
             "has no baseline row in prescriptions.csv"]
 
 
@@ -633,7 +637,7 @@ def test_dta_with_a_label_that_is_no_key_is_refused(mini_dir, tmp_path, conversi
               relabel={"status": {"active": "Active client"}})
     # P01 (observation 1 → line 2) is active; status is column 2
     assert [str(p) for p in validate_dataset(tmp_path, conversion)] == [
-        "service_status.dta:2:2: value label 'Active client' is not a key or label of the vocabulary of status"]
+        "service_status.dta:2:2: status: value label 'Active client' is not a key or label of the vocabulary of status"]
 
 
 def _to_stata(name, frame, path, relabel=None):
