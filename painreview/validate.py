@@ -406,8 +406,11 @@ def _did_you_mean(column: str, candidates: list[str]) -> str:
 
 def _title_rows(raw: RawTable, spec: Mapping[str, _Column]) -> int | None:
     """The line of a row below the header that names at least half the contract's columns."""
+    overflow: dict[int, list[str]] = {}
+    for i, _position, value in raw.overflow:
+        overflow.setdefault(i, []).append(value)
     for i in range(min(raw.n_rows, _TITLE_SEARCH_ROWS)):
-        cells = {str(column[i]).strip() for column in raw.columns}
+        cells = {str(column[i]).strip() for column in raw.columns} | {v.strip() for v in overflow.get(i, [])}
         if len(cells & set(spec)) * 2 >= len(spec):
             return int(raw.line_numbers[i])
     return None

@@ -486,7 +486,7 @@ def test_cli_valid_prints_a_summary_and_exits_0(mini_dir, capsys):
     assert main(["validate", str(mini_dir)]) == 0
     out, err = capsys.readouterr()
     assert out == f"{mini_dir}: valid (12 files, 7 service users)\n"
-    assert err == ""
+    assert err == f"{mini_dir}: note: not files of the raw data contract, never read: README.md\n"
 
 
 def test_cli_problems_go_to_stderr_with_a_count_and_exit_1(mini, capsys):
