@@ -69,6 +69,17 @@ class RawTable:
     widths: np.ndarray | None = None
     overflow: tuple[tuple[int, int, str], ...] = field(default=())
     elsewhere: tuple[tuple[int, int, str], ...] = field(default=())
+    factorized: tuple[tuple[np.ndarray, np.ndarray], ...] | None = None
+
+    def factorize(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Column ``j``'s cells as (codes, distinct texts): ``uniques[codes]`` gives the cells
+        (kept from the reader where it had them, else computed)."""
+        if self.factorized is not None:
+            return self.factorized[j]
+        import pandas as pd
+
+        codes, uniques = pd.factorize(self.columns[j])
+        return codes, np.asarray(uniques, dtype=object)
 
     @property
     def n_rows(self) -> int:
@@ -356,42 +367,69 @@ def _read_csv(path: Path) -> RawTable:
 
 
 def _read_csv_unquoted(name: str, body: bytes) -> RawTable | None:
-    """UTF-8 CSV bytes without quotes: one record per line, parsed by pandas' C reader.
-    None when a line has another number of cells than the header or the header line is
-    blank: the ``csv`` module's reading then reports the rows exactly."""
+    """UTF-8 CSV bytes without quotes: one record per line, parsed by pandas' C reader, each
+    column factorized once (its codes serve every later check). None when a line
+    has another number of cells than the header or the header line is blank: the ``csv``
+    module's reading then reports the rows exactly."""
     import pandas as pd
 
-    codes = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(codes == 10)
-    if len(ends) == 0 or ends[-1] != len(body) - 1:
-        ends = np.append(ends, len(body))  # a last line without a line end
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    lengths = ends - starts
-    carriage = np.zeros(len(ends), dtype=bool)
-    nonempty = lengths > 0
-    carriage[nonempty] = codes[np.minimum(ends[nonempty] - 1, len(codes) - 1)] == 13
-    blank = (lengths == 0) | ((lengths == 1) & carriage)
-    if blank[0]:
+    header_commas = body[: body.find(b"\n") if b"\n" in body else len(body)].count(b",")
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    if body.startswith((b"\n", b"\r\n")):
         return None
-    counts = np.bincount(np.searchsorted(ends, np.flatnonzero(codes == 44)), minlength=len(ends))
-    del codes
-    if (counts[~blank] != counts[0]).any():
+    if b"\n\n" in body or b"\n\r\n" in body:  # blank lines: find them, and each line's cells
+        codes = np.frombuffer(body, dtype=np.uint8)
+        ends = np.flatnonzero(codes == 10)
+        if len(ends) == 0 or ends[-1] != len(body) - 1:
+            ends = np.append(ends, len(body))  # a last line without a line end
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts
+        carriage = np.zeros(len(ends), dtype=bool)
+        nonempty = lengths > 0
+        carriage[nonempty] = codes[ends[nonempty] - 1] == 13
+        blank = (lengths == 0) | ((lengths == 1) & carriage)
+        counts = np.bincount(np.searchsorted(ends, np.flatnonzero(codes == 44)), minlength=len(ends))
+        del codes
+        if (counts[~blank] != header_commas).any():
+            return None
+    else:  # no line may have more cells than the header (the parser refuses that), so equal totals
+        # mean every line has exactly the header's cells
+        if body.count(b",") != header_commas * lines:
+            return None
+        blank = np.zeros(lines, dtype=bool)
+    try:
+        frame = pd.read_csv(io.BytesIO(body), header=None, dtype=str, keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE,
+                            encoding="utf-8")
+    except (pd.errors.ParserError, ValueError):
         return None
-    frame = pd.read_csv(io.BytesIO(body), header=None, dtype=str, keep_default_na=False, na_filter=False,
-                        skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE, encoding="utf-8")
-    if len(frame) != len(ends):
+    if len(frame) != len(blank):
         return None
-    header = tuple(frame.iloc[0].tolist())
-    keep = ~blank[1:]
-    values = [frame[column].to_numpy(dtype=object)[1:] for column in frame.columns]
+    factorized, cells = [], []
+    for column in frame.columns:
+        values = frame[column].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(values)
+        factorized.append((codes, np.asarray(uniques, dtype=object)))
+        cells.append(values)
     del frame
-    empty = np.ones(len(keep), dtype=bool)
-    for column in values:
-        empty &= column == ""
-    keep &= ~empty
-    line_numbers = np.arange(2, len(ends) + 1, dtype=np.int64)[keep]
-    columns = tuple(column[keep] if not keep.all() else column for column in values)
-    return RawTable(name, header, columns, line_numbers)
+    header = tuple(str(uniques[codes[0]]) for codes, uniques in factorized)
+    empty = np.ones(len(blank) - 1, dtype=bool)  # rows whose every cell is empty are dropped
+    for codes, uniques in factorized:
+        empty_code = np.flatnonzero(uniques == "")
+        if not len(empty_code):
+            empty[:] = False
+            break
+        empty &= codes[1:] == empty_code[0]
+        if not empty.any():
+            break
+    keep = ~blank[1:] & ~empty
+    dropped = not keep.all()
+    line_numbers = np.arange(2, len(blank) + 1, dtype=np.int64)
+    if dropped:
+        line_numbers = line_numbers[keep]
+    body_codes = [(codes[1:][keep] if dropped else codes[1:], uniques) for codes, uniques in factorized]
+    columns = tuple(values[1:][keep] if dropped else values[1:] for values in cells)
+    return RawTable(name, header, columns, line_numbers, factorized=tuple(body_codes))
 
 
 def _number_text(value: float | int) -> str:

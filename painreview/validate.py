@@ -278,17 +278,22 @@ def check_tables(tables: Mapping[str, RawTable], conversion=None) -> list[Proble
     contract = _contract()
     pairs = conversion_pairs(conversion)
     _VERDICTS.clear()
+    _COLUMNS.clear()
     problems: list[Problem] = []
     checked: dict[str, _Checked] = {}
-    for name in reference.FILES:
-        if name in tables:
-            table, found = _check_table(name, tables[name], contract.columns[name])
-            checked[name] = table
-            problems += found
-    for name, table in checked.items():
-        problems += _unique_rows(table, contract.columns[name])
-        problems += list(_FILE_RULES.get(name, _no_rules)(table, contract))
-    problems += list(_cross_file(checked, pairs, _conversion_name(conversion)))
+    try:
+        for name in reference.FILES:
+            if name in tables:
+                table, found = _check_table(name, tables[name], contract.columns[name])
+                checked[name] = table
+                problems += found
+        for name, table in checked.items():
+            problems += _unique_rows(table, contract.columns[name])
+            problems += list(_FILE_RULES.get(name, _no_rules)(table, contract))
+        problems += list(_cross_file(checked, pairs, _conversion_name(conversion)))
+    finally:
+        _VERDICTS.clear()
+        _COLUMNS.clear()
     return _sorted(problems)
 
 
@@ -331,13 +336,32 @@ class _Checked:
             yield self.at(int(i), column, message(int(i)) if callable(message) else message)
 
 
+_COLUMNS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+"""The checked columns of the running ``check_tables`` call, by ``id`` of their values array:
+(values, codes, distinct texts, passed), so that the masks below are integer comparisons of
+codes instead of text comparisons per cell. Emptied when the call ends."""
+
+
+def _code_of(uniques: np.ndarray, value: str) -> int:
+    found = np.flatnonzero(uniques == value) if len(uniques) else ()
+    return int(found[0]) if len(found) else -2
+
+
 def _is(values: np.ndarray, value: str) -> np.ndarray:
     """Elementwise ``values == value`` for an object array that may hold None."""
+    known = _COLUMNS.get(id(values))
+    if known is not None and known[0] is values:
+        _, codes, uniques, passed = known
+        return passed & (codes == _code_of(uniques, value))
     return np.asarray(values == value, dtype=bool) if len(values) else np.zeros(0, dtype=bool)
 
 
 def _given(values: np.ndarray) -> np.ndarray:
     """Passed its cell checks and not empty."""
+    known = _COLUMNS.get(id(values))
+    if known is not None and known[0] is values:
+        _, codes, uniques, passed = known
+        return passed & (codes != _code_of(uniques, ""))
     if not len(values):
         return np.zeros(0, dtype=bool)
     return np.asarray(values != None, dtype=bool) & np.asarray(values != "", dtype=bool)  # noqa: E711 (elementwise)
@@ -345,11 +369,23 @@ def _given(values: np.ndarray) -> np.ndarray:
 
 def _passed(values: np.ndarray) -> np.ndarray:
     """Passed its cell checks (empty or not)."""
+    known = _COLUMNS.get(id(values))
+    if known is not None and known[0] is values:
+        return known[3]
     return np.asarray(values != None, dtype=bool) if len(values) else np.zeros(0, dtype=bool)  # noqa: E711
+
+
+def _float_or_nan(text: str) -> float:
+    return float(text) if _NUMBER.fullmatch(text) else np.nan
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
     """Numbers of passed, non-empty cells; NaN elsewhere."""
+    known = _COLUMNS.get(id(values))
+    if known is not None and known[0] is values:
+        _, codes, uniques, passed = known
+        numbers = np.array([_float_or_nan(u) for u in uniques] + [np.nan])  # a text that failed: never used
+        return np.where(passed, numbers[codes], np.nan)
     out = np.full(len(values), np.nan)
     mask = _given(values)
     if mask.any():
@@ -447,7 +483,7 @@ def _check_table(name: str, raw: RawTable, spec: Mapping[str, _Column]) -> tuple
             skip[i] = True
         if raw.widths is not None:
             skip |= raw.widths < j  # a short row has no cell here
-        codes, uniques = pd.factorize(values)
+        codes, uniques = raw.factorize(j - 1)
         checked.factorized.append((codes, uniques))
         if position.get(column) != j:  # an unknown or repeated column: only the identifier check
             flagged = np.array([contains_nhs_number(u) for u in uniques], dtype=bool)
@@ -462,6 +498,7 @@ def _check_table(name: str, raw: RawTable, spec: Mapping[str, _Column]) -> tuple
         kept = values.copy()
         kept[bad | skip] = None
         data[column] = kept
+        _COLUMNS[id(kept)] = (kept, codes, uniques, ~(bad | skip))
     return checked, problems
 
 
@@ -618,9 +655,15 @@ def _group_codes(arrays: list[np.ndarray]) -> np.ndarray:
 def _combine(factorized: list[tuple[np.ndarray, object]]) -> np.ndarray:
     """Group numbers of rows from each column's (codes, uniques), in order of first appearance."""
     combined = np.zeros(len(factorized[0][0]) if factorized else 0, dtype=np.int64)
+    size = 1  # how many values ``combined`` can take so far
     for codes, uniques in factorized:
-        combined = pd.factorize(combined * (len(uniques) + 1) + codes)[0].astype(np.int64)
-    return combined
+        width = len(uniques) + 1  # codes run from -1 (missing) to len(uniques) - 1
+        if size * width >= 2**62:  # renumber before the product could overflow
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            size = int(combined.max()) + 1 if len(combined) else 1
+        combined = combined * width + (np.asarray(codes, dtype=np.int64) + 1)
+        size *= width
+    return pd.factorize(combined)[0].astype(np.int64)
 
 
 def _first_of(groups: np.ndarray) -> np.ndarray:
