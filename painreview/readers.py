@@ -351,9 +351,11 @@ def _read_csv(path: Path) -> RawTable:
     text = _decode(path.name, data)
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     if body and b'"' not in body and b"\x00" not in body and body.count(b"\r") == body.count(b"\r\n"):
+        del text  # checked as UTF-8; the parser reads the bytes
         fast = _read_csv_unquoted(path.name, body)
         if fast is not None:
             return fast
+        text = _decode(path.name, data)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     start = 1
@@ -398,20 +400,11 @@ def _read_csv_unquoted(name: str, body: bytes) -> RawTable | None:
             return None
         blank = np.zeros(lines, dtype=bool)
     try:
-        frame = pd.read_csv(io.BytesIO(body), header=None, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE,
-                            encoding="utf-8")
+        factorized = _parse_factorized(body)
     except (pd.errors.ParserError, ValueError):
         return None
-    if len(frame) != len(blank):
+    if factorized is None or len(factorized[0][0]) != len(blank):
         return None
-    factorized, cells = [], []
-    for column in frame.columns:
-        values = frame[column].to_numpy(dtype=object)
-        codes, uniques = pd.factorize(values)
-        factorized.append((codes, np.asarray(uniques, dtype=object)))
-        cells.append(values)
-    del frame
     header = tuple(str(uniques[codes[0]]) for codes, uniques in factorized)
     empty = np.ones(len(blank) - 1, dtype=bool)  # rows whose every cell is empty are dropped
     for codes, uniques in factorized:
@@ -428,8 +421,43 @@ def _read_csv_unquoted(name: str, body: bytes) -> RawTable | None:
     if dropped:
         line_numbers = line_numbers[keep]
     body_codes = [(codes[1:][keep] if dropped else codes[1:], uniques) for codes, uniques in factorized]
-    columns = tuple(values[1:][keep] if dropped else values[1:] for values in cells)
+    columns = tuple(uniques[codes] for codes, uniques in body_codes)
     return RawTable(name, header, columns, line_numbers, factorized=tuple(body_codes))
+
+
+_CHUNK_ROWS = 200_000
+"""Rows parsed at a time: the parser's text object per cell lives for one chunk only."""
+
+
+def _parse_factorized(body: bytes) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Each column of unquoted CSV bytes (header row included) as (codes, distinct texts),
+    distinct texts in order of first appearance, parsed chunk by chunk."""
+    import pandas as pd
+
+    indexes: list[dict[str, int]] = []
+    parts: list[list[np.ndarray]] = []
+    chunks = pd.read_csv(io.BytesIO(body), header=None, dtype=str, keep_default_na=False, na_filter=False,
+                         skip_blank_lines=False, engine="c", quoting=csv.QUOTE_NONE, encoding="utf-8",
+                         chunksize=_CHUNK_ROWS)
+    with chunks:
+        for chunk in chunks:
+            if not indexes:
+                indexes = [{} for _ in chunk.columns]
+                parts = [[] for _ in chunk.columns]
+            if len(chunk.columns) != len(indexes):
+                return None
+            for j, column in enumerate(chunk.columns):
+                codes, uniques = pd.factorize(chunk[column].to_numpy(dtype=object))
+                index = indexes[j]
+                to_global = np.fromiter((index.setdefault(u, len(index)) for u in uniques), dtype=np.int64,
+                                        count=len(uniques))
+                parts[j].append(to_global[codes].astype(np.int32) if len(uniques) else codes.astype(np.int32))
+    out = []
+    for index, part in zip(indexes, parts):
+        uniques = np.empty(len(index), dtype=object)
+        uniques[:] = list(index)
+        out.append((np.concatenate(part), uniques))
+    return out or None
 
 
 def _number_text(value: float | int) -> str:

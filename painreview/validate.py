@@ -279,6 +279,7 @@ def check_tables(tables: Mapping[str, RawTable], conversion=None) -> list[Proble
     pairs = conversion_pairs(conversion)
     _VERDICTS.clear()
     _COLUMNS.clear()
+    _FIRST_ROWS.clear()
     problems: list[Problem] = []
     checked: dict[str, _Checked] = {}
     try:
@@ -294,6 +295,7 @@ def check_tables(tables: Mapping[str, RawTable], conversion=None) -> list[Proble
     finally:
         _VERDICTS.clear()
         _COLUMNS.clear()
+        _FIRST_ROWS.clear()
     return _sorted(problems)
 
 
@@ -517,11 +519,8 @@ def _verdicts(uniques, column: _Column) -> list[str | None]:
     fast = _VALID_ID.match if column.type == "id" else None
     out = []
     for value in uniques:
-        if fast is not None and fast(value):
-            out.append(None)
-            continue
         if value not in cache:
-            cache[value] = _cell_problem(value, column)
+            cache[value] = None if fast is not None and fast(value) else _cell_problem(value, column)
         out.append(cache[value])
     return out
 
@@ -861,8 +860,18 @@ def _known(table: _Checked | None, column: str) -> pd.Index | None:
     return pd.Index(pd.unique(values[values != ""]) if len(values) else [], dtype=object)
 
 
+_FIRST_ROWS: dict[tuple[int, str], tuple[pd.Index, np.ndarray]] = {}
+
+
 def _first_rows(table: _Checked, column: str) -> tuple[pd.Index, np.ndarray]:
     """The distinct given values of a column and the row of each one's first occurrence."""
+    key = (id(table.values(column)), column)
+    if key not in _FIRST_ROWS:
+        _FIRST_ROWS[key] = _first_rows_of(table, column)
+    return _FIRST_ROWS[key]
+
+
+def _first_rows_of(table: _Checked, column: str) -> tuple[pd.Index, np.ndarray]:
     values = table.values(column)
     rows = np.flatnonzero(_given(values))
     _, first = np.unique(pd.factorize(values[rows])[0], return_index=True) if len(rows) else (None, np.zeros(0, int))
@@ -870,9 +879,16 @@ def _first_rows(table: _Checked, column: str) -> tuple[pd.Index, np.ndarray]:
 
 
 def _lookup(child_values: np.ndarray, parent: _Checked, column: str) -> np.ndarray:
-    """For each child value, the row of its first match in ``parent``'s column (-1: none)."""
+    """For each child value, the row of its first match in ``parent``'s column (-1: none).
+    A whole checked column is looked up once per distinct value, through its codes."""
     index, rows = _first_rows(parent, column)
-    at = index.get_indexer(child_values) if len(child_values) else np.zeros(0, dtype=np.int64)
+    known = _COLUMNS.get(id(child_values))
+    if known is not None and known[0] is child_values:
+        _, codes, uniques, passed = known
+        at = np.append(index.get_indexer(uniques) if len(uniques) else np.zeros(0, dtype=np.int64), -1)
+        at = np.where(passed, at[codes], -1)
+    else:
+        at = index.get_indexer(child_values) if len(child_values) else np.zeros(0, dtype=np.int64)
     return np.where(at >= 0, rows[np.maximum(at, 0)] if len(rows) else -1, -1)
 
 
@@ -886,7 +902,7 @@ def _not_before(child: _Checked, column: str, parent: _Checked, parent_column: s
     patient, day = child.values("patient_id"), child.values(column)
     mask = _given(patient) & _given(day)
     rows = np.flatnonzero(mask)
-    parents = _lookup(patient[rows], parent, "patient_id")
+    parents = _lookup(patient, parent, "patient_id")[rows]
     found = parents >= 0
     rows, parents = rows[found], parents[found]
     limits = parent.values(parent_column)[parents]
@@ -945,7 +961,7 @@ def _enrolled_ids(tables: Mapping[str, _Checked], invitations: _Checked) -> Iter
             continue
         patients = table.values("patient_id")
         rows = np.flatnonzero(_given(patients))
-        invited = _lookup(patients[rows], invitations, "patient_id")
+        invited = _lookup(patients, invitations, "patient_id")[rows]
         if every_id_known:
             for i in rows[invited < 0]:
                 yield table.at(int(i), "patient_id", f"patient_id {patients[i]!r} is not in {invitations.file}")
