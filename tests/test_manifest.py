@@ -147,3 +147,10 @@ def test_git_commit_and_dirty_state_of_a_scratch_repository(tmp_path):
     (repo / "code.py").write_text("x = 2\n")
     assert mf.git_state(repo, exclude=excluded) == {"commit": head, "dirty": True}
     assert mf.git_state(tmp_path / "elsewhere") == {"commit": None, "dirty": None}
+
+
+def test_files_the_contract_does_not_name_are_never_inputs(tmp_path):
+    _, data = make_run(tmp_path)
+    (data / "patients_full.csv").write_bytes(b"name\nJ Smith\n")
+    (data / "Invitations.xlsx").write_bytes(b"")
+    assert [p.name for p in mf.data_files(data)] == ["invitations.csv", "service_users.xlsx"]

@@ -202,3 +202,52 @@ def test_column_vocabularies_come_from_the_reference_files():
     items = column_vocabularies("questionnaires")["item"]
     assert len(items) == 17 + 4 + 1 + 7 + 14 + 3  # COMM, BPI severity, relief, interference, WEMWBS, TOP
     assert items["bpi_8_relief"] == "% relief from pain medication in last 24 hours"
+
+
+# --- the folder: which files are the contract's -------------------------------------------------
+
+
+def test_contract_files_are_the_tables_only(tmp_path):
+    from painreview.readers import contract_files, other_files
+
+    for name in ("invitations.csv", "service_users.xlsx", "notes.csv", "Invitations.csv", "README.md"):
+        write(tmp_path / name, "x\n")
+    assert [p.name for p in contract_files(tmp_path)] == ["invitations.csv", "service_users.xlsx"]
+    assert other_files(tmp_path) == ["Invitations.csv", "README.md", "notes.csv"]
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "medications.csv")
+    with pytest.raises(ReadError) as err:
+        read_table(tmp_path, "medications")
+    assert err.value.message == "is a named pipe (FIFO), not a file: refused (replace it with the exported file)"
+
+
+@pytest.mark.parametrize("titles, visible, chosen", [
+    (["Sheet1", "Sheet2"], [False, True], 1),  # a hidden stale copy first: the visible sheet
+    (["Old", "invitations"], [True, True], 1),  # the sheet named after the table
+    (["invitations", "invitations_v2"], [False, True], 0),  # named after it, even hidden
+    (["Only"], [True], 0),
+])
+def test_the_sheet_of_a_table(titles, visible, chosen):
+    from painreview.readers import choose_sheet
+
+    assert choose_sheet(titles, visible, "invitations") == chosen
+
+
+def test_several_candidate_sheets_are_named():
+    from painreview.readers import choose_sheet
+
+    with pytest.raises(ValueError, match=r"2 visible sheets \('A', 'B'\) and none is named 'invitations'"):
+        choose_sheet(["A", "B"], [True, True], "invitations")
+
+
+def test_unquoted_and_quoted_csv_read_alike(tmp_path):
+    # the fast reader (no quote in the file) and the csv module give the same table
+    plain = read_file(write(tmp_path / "a.csv", "a,b\n1,\n\n,\n3,4\n"))
+    quoted = read_file(write(tmp_path / "b.csv", 'a,b\n"1",\n\n,\n3,"4"\n'))
+    assert plain.header == quoted.header == ("a", "b")
+    assert plain.rows == quoted.rows == (("1", ""), ("3", "4"))
+    assert plain.lines == quoted.lines == (2, 5)
