@@ -258,6 +258,16 @@ def release(value: object, rule: tuple[str, int | None]) -> object:
     return float(round_half_away(_number(value, "statistic"), decimals or 0))
 
 
+def signrank_text(z: float, p: float, pairs: int, on: object) -> str:
+    """A signed-rank test as a notebook prints it: ``z = -3.825, P = 0.00013``; under
+    disclosure control (``on``) the z withheld and P released as :func:`p_text` (both
+    withheld for 7 or fewer pairs), e.g. ``z = [REDACTED], P = <0.001``."""
+    if not is_on(on):
+        return f"z = {z:.3f}, P = {p:.2g}"
+    released = REDACTED if _small(pairs) else p_text(p)
+    return f"z = {REDACTED}, P = {released}"
+
+
 def _excess_precision(value: object, decimals: int) -> bool:
     """True when a shown number carries more decimals than ``decimals``."""
     if _missing(value) or isinstance(value, str):

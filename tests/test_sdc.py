@@ -655,3 +655,18 @@ def test_disclosure_problems_finds_full_precision_statistics_and_a_z():
     assert any(re.search(r"dose_wilcoxon_z.*always withheld", p) for p in problems)
     assert not any("exact_p" in p for p in problems)
     assert len(problems) == 4
+
+
+def test_the_signed_rank_test_as_a_notebook_prints_it():
+    assert sdc.signrank_text(-3.8245, 0.000131, 34, "off") == "z = -3.825, P = 0.00013"
+    assert sdc.signrank_text(-3.8245, 0.000131, 34, "on") == "z = [REDACTED], P = <0.001"
+    assert sdc.signrank_text(-1.2, 0.23, 6, "on") == "z = [REDACTED], P = [REDACTED]"
+
+
+def test_under_sdc_a_notebook_names_the_data_folder_without_its_path(tmp_path):
+    from painreview.notebook_run import hide_path
+
+    data = tmp_path / "secure export"
+    text = '{"data_dir": "' + str(data) + '", "x": "' + str(data) + '/service_users.csv"}'
+    hidden = hide_path(text, data)
+    assert str(tmp_path) not in hidden and '"data_dir": "secure export"' in hidden
