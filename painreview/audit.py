@@ -21,9 +21,10 @@ keys of ``painreview/data/published.csv`` (a table cell is
   was changed by disclosure control, not by the data: withheld (``[REDACTED]``), a count
   rounded as the rule rounds the printed count (within the rounding of its parts for a
   total or difference), a percentage recomputed from protected counts, or a p-value
-  released as ``<0.01``. Counted apart from ``mismatch``. Under SDC the audit also prints
-  no printed count of 1 to 7 (its ``published`` cell is ``[REDACTED]``) and its notes
-  quote no printed count.
+  released as ``<0.01``. Counted apart from ``mismatch``. Under SDC the audit shows a
+  printed count as the rule releases a count (its ``published`` cell: 59 → 60, 7 →
+  ``[REDACTED]``), so it prints no count of 1 to 7 and none off a multiple of 5, and its
+  notes quote no printed count.
 
 ``audit.csv`` has no location column (output contract), so each note starts with the
 location of the printed number.
@@ -129,11 +130,17 @@ def _derived_terms(key: str) -> int:
     return max(1, len(expression.split()[::2])) if expression else 1
 
 
-def _small_printed(o: cons.Occurrence) -> bool:
-    """A printed count of 1 to 7, which an SDC run's audit must not print."""
-    from painreview.sdc import SMALL
+def _released_published(o: cons.Occurrence) -> str:
+    """The printed value as an SDC run's audit shows it: a printed count as the rule
+    releases a count (59 → 60, 7 → ``[REDACTED]``), so that the audit prints no count of
+    1 to 7 and none off a multiple of 5; any other value as printed."""
+    from painreview.sdc import protect_count
 
-    return key_kind(o.key) == "count" and o.value is not None and 1 <= o.value <= SMALL
+    if o.bound:  # P<0.001 is stored as 0.001, an upper bound: shown as printed
+        return ("<" if o.bound == "upper" else ">") + o.text
+    if key_kind(o.key) != "count" or o.value is None or o.value != int(o.value) or o.value < 0:
+        return o.text
+    return str(protect_count(int(o.value)))
 
 
 def _protected(o: cons.Occurrence, x: Fraction | None, text: str | None) -> tuple[str, str] | None:
@@ -297,7 +304,7 @@ def _audit_protected(published: pd.DataFrame, reproduced: pd.DataFrame, paper_ch
                                           "of the printed value")
             else:
                 status, note = verdict[0], f"{where}: {verdict[1]}"
-        rows.append({"key": o.key, "published": REDACTED if _small_printed(o) else o.text,
+        rows.append({"key": o.key, "published": _released_published(o),
                      "reproduced": shown, "status": status, "note": note})
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 

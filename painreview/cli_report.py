@@ -81,7 +81,8 @@ def run(args) -> int:
     codebook = read_table(codebook_path) if codebook_path.is_file() else None
     checks = check_paper(published)
     html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=sdc),
-                        paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels())
+                        paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
+                        sdc=is_on(sdc))
     target = out / "report.html"
     with open(target, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(html)

@@ -218,6 +218,13 @@ def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> 
     return '<table class="summary">' + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows) + "</table>"
 
 
+def _slips_released(slips: pd.DataFrame) -> pd.DataFrame:
+    """The paper's slips as an SDC run's report shows them: where, not what (a slip's note
+    quotes printed counts such as 4/17, and an SDC release prints no count of 1 to 7)."""
+    return slips.assign(note="the paper fails a check against itself here (the report of a run without "
+                             "disclosure control says which)")
+
+
 def _audit(audit_table: pd.DataFrame, slips: pd.DataFrame) -> str:
     counts = status_counts(audit_table)
     parts = ['<p class="counts">' + "".join(
@@ -270,7 +277,7 @@ def _manifest(manifest: dict) -> str:
 def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
                  audit_table: pd.DataFrame, paper_checks: pd.DataFrame, manifest: dict,
                  codebook: pd.DataFrame | None = None, labels: dict[str, dict[str, str]] | None = None,
-                 title: str = TITLE) -> str:
+                 title: str = TITLE, sdc: bool = False) -> str:
     """The report as one HTML document.
 
     tables: ``table1``, ``table2``, ``outcomes``, ``results``, ``thematic_tallies`` frames
@@ -278,10 +285,13 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
     audit_table: :func:`painreview.audit.audit`; paper_checks:
     :func:`painreview.consistency.check_paper`; manifest: :func:`painreview.manifest.build_manifest`;
     codebook (theme/code labels) and labels (``{"measure"|"timepoint"|"role": {key: label}}``):
-    optional display labels.
+    optional display labels; sdc: the run's disclosure control was on (the paper's slips
+    are then named, not quoted).
     """
     labels = labels or {}
     slips = paper_checks[paper_checks["status"] == "slip"].reset_index(drop=True)
+    if sdc:
+        slips = _slips_released(slips)
     results = tables.get("results")
     sections = [
         ("summary", "Data and run", _summary(manifest, audit_table, slips)),
