@@ -116,13 +116,18 @@ def box_stats(values: Iterable[float]) -> dict[str, Any] | None:
 
 
 def _released_box(stats: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The box as disclosure control lets it out: none for a group of 7 or fewer, and
-    whiskers only to the quartiles (minimum and maximum are single people's values)."""
+    """The box as disclosure control lets it out: none for a group of 7 or fewer, median and
+    quartiles rounded as the tables release them, and whiskers only to the quartiles
+    (minimum and maximum are single people's values)."""
     from painreview import sdc
 
     if stats is None or stats["n"] <= sdc.SMALL:
         return None
-    return {**stats, "whislo": stats["q1"], "whishi": stats["q3"]}
+    # median and quartiles at their released precision (whole units, sdc_precision.csv): a
+    # half-integer Stata percentile would give away whether n is even
+    med, q1, q3 = (sdc.release(stats[k], sdc._rule("outcomes", f)) for k, f in
+                   (("med", "median"), ("q1", "p25"), ("q3", "p75")))
+    return {**stats, "med": med, "q1": q1, "q3": q3, "whislo": q1, "whishi": q3}
 
 
 def _count(n: int, disclosure: bool) -> int | str:

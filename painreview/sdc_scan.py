@@ -47,6 +47,7 @@ N_EQUALS = re.compile(r"(?<![\w])[nN] = " + _TOKEN)
 DIAGNOSED = re.compile(r"(?<![\w.])(\[REDACTED\]|\d+) diagnosed\b")
 Z_EQUALS = re.compile(r"(?<![\w])z = " + _TOKEN)
 P_EQUALS = re.compile(r"(?<![\w])P = (\[REDACTED\]|<0\.01|<0\.001|-?\d+(?:\.\d+)?(?:e-?\d+)?)")
+MEDIAN_IQR = re.compile(r"Median (-?\d+(?:\.\d+)?)[^(\n]*\n?\s*\(IQR (-?\d+(?:\.\d+)?) to (-?\d+(?:\.\d+)?)\)")
 DATA_URI = re.compile(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
 SVG_COMMENT = re.compile(r"<!-- (.*?) -->", re.S)
 SVG_ID = re.compile(r'\bid="([^"]+)"')
@@ -133,6 +134,11 @@ def text_problems(text: str) -> list[str]:
             why = count_problem(m.group(1))
             if why:
                 problems.append(f"{m.group(0)!r}: {what} {m.group(1)} {why}")
+    for m in MEDIAN_IQR.finditer(text):  # a figure's "Median 13.5 (IQR 10.5 to 18.5)"
+        for field, value in zip(("median", "p25", "p75"), m.groups()):
+            why = statistic_problem(field, value)
+            if why:
+                problems.append(f"{' '.join(m.group(0).split())!r}: {field} {why}")
     for m in Z_EQUALS.finditer(text):
         if not sdc.is_redacted(m.group(1)):
             problems.append(f"{m.group(0)!r}: a z is always withheld")

@@ -428,3 +428,15 @@ def test_under_disclosure_control_figure2_legend_shows_only_what_is_drawn():
     assert fig.axes[0].get_legend() is None  # no lines drawn, so no line entries
     assert not by_gid(fig, "pair-reduced")
     assert fig.get_suptitle().endswith("P [REDACTED]")  # a test of 4 pairs: withheld
+
+
+def test_under_disclosure_control_medians_and_quartiles_are_drawn_and_printed_in_whole_units():
+    ids = [f"P{i:02d}" for i in range(10)]
+    scores = pd.DataFrame({"patient_id": ids, "timepoint": "baseline", "measure": "comm_total",
+                           "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]})
+    # n = 10: Stata median (5+6)/2 = 5.5, p25 = x(3) = 3, p75 = x(8) = 8 → released 6 (3 to 8)
+    fig = figures.figure4_outcomes(scores, disclosure=True)
+    assert median_drawn(fig, "comm_total-baseline") == 6
+    assert any("Median 6\n(IQR 3 to 8)" in t.get_text() for ax in fig.axes for t in ax.get_xticklabels())
+    assert any("Median 5.5" in t.get_text() for ax in figures.figure4_outcomes(scores).axes
+               for t in ax.get_xticklabels())

@@ -65,6 +65,8 @@ def test_a_clean_hand_made_release_passes(tmp_path):
     ("figures/figure1_flow.svg", "<svg><!-- Did not enrol (n = 7): --></svg>", r"n = 7 is a count of 1 to 7"),
     ("figures/figure2_dose.svg", '<svg><g id="dose_mme-baseline-points"></g></svg>', r"individual values drawn"),
     ("figures/figure2_dose.svg", '<svg><g id="pair-reduced"></g></svg>', r"individual values drawn"),
+    ("figures/figure3_outcomes_higher_better.svg", "<svg><!-- Median 13.5 --><!-- (IQR 10 to 18.5) --></svg>",
+     r"median 13.5 has more than 0 decimals"),
     ("figures/figure2_dose.svg", "<svg><!-- whiskers: minimum to --><!-- maximum. --></svg>", r"minimum to the maximum"),
     ("notebooks/04_dose.ipynb", _notebook("signed-rank test of the paired doses: z = -3.825, P = 0.00013\n"),
      r"z = -3.825.*withheld"),
