@@ -155,3 +155,19 @@ def published_frame(*rows: tuple):
         decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
         full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
     return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)
+
+
+@pytest.fixture(scope="session")
+def sdc_releases(tmp_path_factory):
+    """Releases built by the package's functions (``tests/sdc_release.py``): name → (data
+    folder, output root). Under SDC: the synthetic data, the hand-made mini dataset and
+    the synthetic dataset of another seed; ``synthetic_off``: the synthetic data without
+    disclosure control (the attacks' and the scan's positive control)."""
+    from sdc_release import build_release, synthetic_dataset
+
+    root = tmp_path_factory.mktemp("sdc_releases")
+    datasets = {"synthetic": SYNTHETIC, "mini": MINI,
+                "seed3": synthetic_dataset(3, root / "seed3")}
+    releases = {name: (data, build_release(data, root / f"out_{name}")) for name, data in datasets.items()}
+    releases["synthetic_off"] = (datasets["synthetic"], build_release(datasets["synthetic"], root / "out_off", "off"))
+    return releases
