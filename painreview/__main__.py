@@ -19,6 +19,7 @@ COMMANDS = {
     "report": ("painreview.cli_report", "write OUT/manifest.json and a self-contained OUT/report.html"),
     "check-output": ("painreview.privacy", "refuse an OUT inside the repository for data other than data/synthetic"),
     "run-notebook": ("painreview.cli_run_notebook", "execute one notebook into OUT (used by make)"),
+    "replicate": ("painreview.cli_replicate", "write a dataset replicated K times with fresh ids (for scale tests)"),
     "bench": ("painreview.cli_bench", "time make all against one bare papermill run"),
 }
 
