@@ -44,8 +44,9 @@ $(ENV_STAMP): $(LOCK) pyproject.toml
 	@test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
 	@test -x $(UV) && [ "$$($(UV) --version | cut -d' ' -f2)" = "$(UV_VERSION)" ] \
 	  || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
-	$(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode $(LOCK)
 	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@$(PY) -m compileall -q painreview
 	@touch $@
 
 all: $(ENV_STAMP) ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
@@ -126,7 +127,7 @@ bench: $(ENV_STAMP) ## time make all into an empty root against one bare papermi
 	$(PY) -m painreview bench
 
 lock: ## re-resolve the lock from pyproject.toml (needs the network)
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra dev --universal --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o $(LOCK)
 
 clean: ## remove stamps and caches (keeps the committed outputs and .venv)
