@@ -33,7 +33,7 @@ SOURCES := $(wildcard painreview/*.py painreview/data/*)
 DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
 RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
-.PHONY: all env check-output validate tables notebooks report browser test unit nbval check-outputs hashes bench lock clean distclean help
+.PHONY: all env check-output validate tables notebooks report browser test unit cffconvert nbval check-outputs hashes bench lock clean distclean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -92,7 +92,7 @@ report: $(OUT)/report.html ## the self-contained report and the provenance manif
 $(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
 	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)'
 
-test: $(ENV_STAMP) browser ## unit tests, nbval on the committed notebooks, outputs reproduced
+test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory nbval
 	@$(MAKE) --no-print-directory check-outputs
@@ -104,6 +104,16 @@ browser: ## install Chromium for the report test when missing (needs root; CI ru
 	    echo "installing chromium for the report test"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the report's browser test will be skipped"; fi; }
+
+# CITATION.cff is validated by cffconvert, in its own environment: its jsonschema < 4
+# conflicts with Jupyter's.
+CFF_VENV := .venv-cffconvert
+cffconvert: $(CFF_VENV)/.installed ## the environment of the CITATION.cff test (tools/cffconvert.lock)
+
+$(CFF_VENV)/.installed: tools/cffconvert.lock | $(ENV_STAMP)
+	@test -x $(CFF_VENV)/bin/python || $(UV) venv --quiet --python $(PY) $(CFF_VENV)
+	$(UV) pip sync --quiet --python $(CFF_VENV)/bin/python --require-hashes $<
+	@touch $@
 
 unit: $(ENV_STAMP) ## the unit tests only
 	$(PY) -m pytest -q tests
@@ -129,6 +139,8 @@ bench: $(ENV_STAMP) ## time make all into an empty root against one bare papermi
 lock: ## re-resolve the lock from pyproject.toml (needs the network)
 	$(UV) pip compile pyproject.toml --extra dev --universal --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o $(LOCK)
+	echo "cffconvert==2.0.0" | $(UV) pip compile - --universal --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" --quiet -o tools/cffconvert.lock
 
 clean: ## remove stamps and caches (keeps the committed outputs and .venv)
 	rm -rf .make .pytest_cache .hypothesis

@@ -25,12 +25,23 @@ COMMANDS = {
 }
 
 
+DESCRIPTION = ("Regenerate the tables, figures and in-text numbers of the pain review service "
+               "evaluation from raw data (see README.md).")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = argparse.ArgumentParser(prog="python -m painreview", description=__doc__.splitlines()[0])
+    from painreview import __version__
+
+    parser = argparse.ArgumentParser(prog="python -m painreview", description=DESCRIPTION,
+                                     epilog="python -m painreview COMMAND --help describes one command.")
+    parser.add_argument("--version", action="version", version=f"painreview {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)
+    if argv and argv[0] == "--version":
+        print(f"painreview {__version__}")
+        return 0
     if not argv or argv[0] in ("-h", "--help") or argv[0] not in COMMANDS:
         parser.print_help(sys.stderr if argv and argv[0] not in ("-h", "--help") else sys.stdout)
         return 0 if argv and argv[0] in ("-h", "--help") else 2
