@@ -33,10 +33,27 @@ SOURCES := $(wildcard painreview/*.py painreview/data/*)
 DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
 RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
-.PHONY: all env check-output validate tables notebooks report browser test unit cffconvert nbval check-outputs hashes bench lock clean distclean help
+ARGS ?=
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+.PHONY: all lab env check-output validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
+
+help: ## list the targets and the settings with their defaults
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/^/  /' | expand -t 18
+	@echo ""
+	@echo "Settings (make TARGET NAME=value); the value shown is the default unless you set it:"
+	@printf '  %-12s %-20s %s\n' \
+	  DATA '$(DATA)' 'dataset folder (the raw data contract, docs/raw-data.md)' \
+	  OUT '$(OUT)' 'output root: OUT/tables, OUT/figures, OUT/notebooks, OUT/report.html' \
+	  CONVERSION '$(CONVERSION)' 'morphine-equivalent table: opioids_aware or cdc_2022' \
+	  SDC '$(SDC)' 'disclosure control of every output: off or on' \
+	  JOBS '$(JOBS)' 'notebooks run at once' \
+	  BOOT_PYTHON '$(BOOT_PYTHON)' 'the Python that creates .venv (3.11 to 3.13)' \
+	  VENV '$(VENV)' 'the environment folder' \
+	  ARGS '$(ARGS)' 'extra arguments of make bench (--quick)'
+
+lab: $(ENV_STAMP) ## start JupyterLab on the project's environment (its python3 kernel), in notebooks/
+	$(PY) -m jupyter lab --notebook-dir=notebooks
 
 env: $(ENV_STAMP) ## create .venv from the lock (nothing happens when it is up to date)
 
@@ -96,6 +113,10 @@ test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed note
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory nbval
 	@$(MAKE) --no-print-directory check-outputs
+	@$(MAKE) --no-print-directory test-others
+
+test-others: ## unit tests and the output check under every other supported Python found (tools/other-pythons.sh)
+	@BOOT_PYTHON='$(BOOT_PYTHON)' tools/other-pythons.sh
 
 # The report's test opens it in a real browser engine: headless Chromium from Debian.
 browser: ## install Chromium for the report test when missing (needs root; CI runs as root)
@@ -147,6 +168,6 @@ clean: ## remove stamps and caches (keeps the committed outputs and .venv)
 	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CFF_VENV) .venv-others
 
 FORCE:

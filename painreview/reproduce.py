@@ -53,8 +53,13 @@ def differences(root: Path = REPO) -> list[str]:
 
 
 def git_changes(root: Path = REPO) -> str | None:
-    """``git status --porcelain`` of the output folders; None outside a git checkout."""
+    """``git status --porcelain`` of the output folders; None when ``root`` is not the top of
+    a git checkout."""
     try:
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=60)
+        if top.returncode != 0 or Path(top.stdout.strip()).resolve() != Path(root).resolve():
+            return None  # not a checkout of its own (an archive copy, perhaps inside another checkout)
         done = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--",
                                "tables", "figures", "notebooks", "data/synthetic"],
                               capture_output=True, text=True, timeout=60)
