@@ -201,6 +201,8 @@ def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> 
     dirty = code.get("git_dirty")
     commit_text = "not a git checkout" if commit is None else commit + (
         " (working tree differs from the commit)" if dirty else " (clean)" if dirty is False else "")
+    if code.get("source_sha256"):
+        commit_text += f"; source and notebooks SHA-256 {code['source_sha256']}"
     counts = status_counts(audit_table)
     rows = [
         ("Data folder", run.get("data_dir")),

@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# make test-others runs the unit tests under the other Pythons with fewer examples.
+settings.register_profile("quick", max_examples=10, deadline=None)
 
 TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "data" / "mini"
