@@ -414,16 +414,20 @@ def dose_slots(targets: dict[str, tuple[float, int]]) -> list[DoseSlot]:
     return slots
 
 
-def _conversion() -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
-    """Default factors (Opioids Aware table shipped with the package) and drug → (route, unit)."""
+def _conversion() -> tuple[dict, dict[str, tuple[str, str]]]:
+    """Default factors (Opioids Aware table shipped with the package: drug → factor, and
+    (drug, strength) → factor for a listed patch strength) and drug → (route, unit)."""
     table = read_reference("mme_opioids_aware.csv")
-    factor = {d: float(f) for d, f in zip(table["drug"], table["factor"])}
+    factor: dict = {}
+    for d, s, f in zip(table["drug"], table["strength"], table["factor"]):
+        factor[(d, float(s)) if s else d] = float(f)
     route = {d: (r, u) for d, r, u in zip(table["drug"], table["route"], table["unit"])}
     return factor, route
 
 
-def _mme(rows: tuple[tuple[str, float], ...], factor: dict[str, float]) -> float:
-    return round(math.fsum(dose * factor[drug] for drug, dose in rows), DOSE_DECIMALS)
+def _mme(rows: tuple[tuple[str, float], ...], factor: dict) -> float:
+    """As painreview.mme: a listed strength's factor, else the drug's."""
+    return round(math.fsum(dose * factor.get((drug, float(dose)), factor[drug]) for drug, dose in rows), DOSE_DECIMALS)
 
 
 def _combos(families: tuple[str, ...], regs: dict, factor: dict[str, float]) -> list[tuple[tuple, float, float]]:

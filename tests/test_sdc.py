@@ -504,9 +504,10 @@ EXTRA_KEYS = {f"non_enrolment_{r}_percent" for r in vocabulary("non_enrolment_re
 def test_result_keys_cover_exactly_the_contract_and_the_added_keys():
     keys = sdc.result_keys()
     contract = contract_result_keys()
-    # flow 8 + 5 reasons, appointments 4 + 3, retention 2 × 7 + 6 reasons, dose 6 + 8,
-    # COMM 4, WEMWBS 3, BPI relief 6, opioid years 3, interviews 6 = 76
-    assert len(contract) == 76
+    # flow 8 + 5 reasons, appointments 4 + 3, retention 2 × 7 + 6 reasons, dose 6 + 9,
+    # COMM 4, WEMWBS 3, BPI relief 6, opioid years 3, interviews 6 = 77 (docs/outputs.md
+    # may also name some of the added keys beside a count)
+    assert len(contract - EXTRA_KEYS) == 77
     assert set(keys["key"]) == contract | EXTRA_KEYS
     assert keys["key"].is_unique
 
