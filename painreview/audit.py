@@ -32,6 +32,7 @@ location of the printed number.
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 
@@ -113,20 +114,21 @@ def key_kind(key: str) -> str:
     if parts[0] in TABLE_NAMES and len(parts) == 4:
         field = parts[3]
         return "count" if field in ("n", "N", "diagnosed") else "percent" if field == "percent" else "statistic"
+    return _result_keys()[0].get(key, "statistic")
+
+
+@functools.lru_cache(maxsize=1)
+def _result_keys() -> tuple[dict[str, str], dict[str, str]]:
+    """(key → kind, key → derived_from) of ``result_keys.csv``, read once."""
     from painreview.sdc import result_keys
 
     keys = result_keys()
-    kinds = dict(zip(keys["key"], keys["kind"]))
-    return kinds.get(key, "statistic")
+    return dict(zip(keys["key"], keys["kind"])), dict(zip(keys["key"], keys["derived_from"]))
 
 
 def _derived_terms(key: str) -> int:
     """How many protected counts a results count is computed from under SDC (1: its own)."""
-    from painreview.sdc import result_keys
-
-    keys = result_keys()
-    spec = dict(zip(keys["key"], keys["derived_from"]))
-    expression = spec.get(key, "")
+    expression = _result_keys()[1].get(key, "")
     return max(1, len(expression.split()[::2])) if expression else 1
 
 

@@ -115,6 +115,23 @@ class RawTable:
                    widths if ragged else None, overflow, tuple(elsewhere))
 
 
+class _Columns(Sequence):
+    """Columns kept as (codes, distinct texts), each made into an array of text when asked
+    for (the validator and the typing mostly use the codes, so no array per cell is held)."""
+
+    def __init__(self, factorized: Sequence[tuple[np.ndarray, np.ndarray]]):
+        self._factorized = factorized
+
+    def __len__(self) -> int:
+        return len(self._factorized)
+
+    def __getitem__(self, j):
+        if isinstance(j, slice):
+            return [self[k] for k in range(len(self))[j]]
+        codes, uniques = self._factorized[j]
+        return uniques[codes]
+
+
 class ReadError(Exception):
     """A file that cannot be read as a table: ``file:line`` and why (line 0: the whole file)."""
 
@@ -421,8 +438,8 @@ def _read_csv_unquoted(name: str, body: bytes) -> RawTable | None:
     if dropped:
         line_numbers = line_numbers[keep]
     body_codes = [(codes[1:][keep] if dropped else codes[1:], uniques) for codes, uniques in factorized]
-    columns = tuple(uniques[codes] for codes, uniques in body_codes)
-    return RawTable(name, header, columns, line_numbers, factorized=tuple(body_codes))
+    body_codes = tuple(body_codes)
+    return RawTable(name, header, _Columns(body_codes), line_numbers, factorized=body_codes)
 
 
 _CHUNK_ROWS = 200_000

@@ -28,6 +28,7 @@ so that the paper is reproduced as printed.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Mapping
@@ -205,8 +206,14 @@ def precision() -> dict[tuple[str, str], tuple[str, int | None]]:
     """(output, field) → (rule, decimals) from ``painreview/data/sdc_precision.csv``.
 
     output: ``table``, ``outcomes`` or ``results``; field: a column, or for results a kind
-    or a key; rule: ``round`` (at ``decimals``), ``p_value`` or ``withhold``.
+    or a key; rule: ``round`` (at ``decimals``), ``p_value`` or ``withhold``. A fresh dict
+    each call (the file is read once).
     """
+    return dict(_precision())
+
+
+@functools.lru_cache(maxsize=1)
+def _precision() -> dict[tuple[str, str], tuple[str, int | None]]:
     ref = read_reference("sdc_precision.csv")
     out = {}
     for output, field, rule, decimals in zip(ref["output"], ref["field"], ref["rule"], ref["decimals"]):
@@ -218,7 +225,7 @@ def precision() -> dict[tuple[str, str], tuple[str, int | None]]:
 
 def _rule(output: str, field: str, kind: str | None = None) -> tuple[str, int | None]:
     """The release rule of a field (a results key first, then its kind); fail closed."""
-    table = precision()
+    table = _precision()
     for name in (field, kind):
         if name is not None and (output, name) in table:
             return table[(output, name)]

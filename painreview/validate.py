@@ -447,8 +447,9 @@ def _title_rows(raw: RawTable, spec: Mapping[str, _Column]) -> int | None:
     overflow: dict[int, list[str]] = {}
     for i, _position, value in raw.overflow:
         overflow.setdefault(i, []).append(value)
+    head = [uniques[codes[:_TITLE_SEARCH_ROWS]] for codes, uniques in map(raw.factorize, range(len(raw.header)))]
     for i in range(min(raw.n_rows, _TITLE_SEARCH_ROWS)):
-        cells = {str(column[i]).strip() for column in raw.columns} | {v.strip() for v in overflow.get(i, [])}
+        cells = {str(column[i]).strip() for column in head} | {v.strip() for v in overflow.get(i, [])}
         if len(cells & set(spec)) * 2 >= len(spec):
             return int(raw.line_numbers[i])
     return None

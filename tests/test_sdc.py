@@ -671,3 +671,19 @@ def test_under_sdc_a_notebook_names_the_data_folder_without_its_path(tmp_path):
     text = '{"data_dir": "' + str(data) + '", "x": "' + str(data) + '/service_users.csv"}'
     hidden = hide_path(text, data)
     assert str(tmp_path) not in hidden and '"data_dir": "secure export"' in hidden
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 80).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
+def test_a_protected_footnote_says_all_diagnosed_only_when_all_were(counts):
+    from painreview.render import _diagnosed_note
+
+    n, diagnosed = counts
+    row = sdc.protect_table(table(table_row("condition", "x", n, 80, 100 * n / 80, diagnosed=diagnosed,
+                                            section="comorbidity"))).to_dict("records")[0]
+    note = _diagnosed_note(row)
+    assert (note is None) == (diagnosed == 0)          # a footnote exactly for rows with someone diagnosed
+    if note == "All diagnosed.":
+        assert diagnosed == n                           # never claimed when untrue
+    if diagnosed == n and n > sdc.SMALL:
+        assert note == "All diagnosed."                 # and said when true and the counts allow it

@@ -531,3 +531,25 @@ def test_cli_unknown_conversion_table_is_a_usage_error(mini_dir, capsys):
     assert main(["validate", str(mini_dir), "--conversion", "nope"]) == 2
     _, err = capsys.readouterr()
     assert err.startswith("error: unknown conversion table 'nope'; known tables: ")
+
+
+# --- plausible values as data ----------------------------------------------------------------
+
+
+def test_every_numeric_and_date_column_has_its_range_in_columns_csv():
+    spec = reference.columns()
+    ranged = spec[spec["type"].isin(["integer", "number", "date"])]
+    assert (ranged["min"] != "").all() and (ranged["max"] != "").all()
+
+
+def test_the_daily_dose_range_is_the_widest_plausible_maximum_of_a_unit():
+    spec = reference.columns()
+    dose_max = float(spec.loc[spec["column"] == "daily_dose", "max"].iloc[0])
+    assert dose_max == max(reference.dose_limits().values())
+    assert set(reference.dose_limits()) == set(reference.vocabulary("dose_unit"))
+
+
+def test_every_placeholder_date_has_a_meaning_and_a_source():
+    table = reference.read_reference("sentinel_dates.csv")
+    assert (table["meaning"] != "").all() and (table["source"] != "").all()
+    assert {"9999-12-31", "0001-01-01", "1677-09-20", "1970-01-01"} <= set(table["date"])
