@@ -2,6 +2,7 @@
 #
 #   make all                       # data/synthetic -> tables/, figures/, notebooks/ (committed)
 #   make all DATA=dir OUT=dir      # your own data -> OUT/tables, OUT/figures, OUT/notebooks
+#   make all ... SDC=on            # with statistical disclosure control
 #   make test                      # unit tests, nbval on the notebooks, reproducibility check
 #
 # Each target builds the virtual environment it needs from the hash-pinned lock.
@@ -12,11 +13,13 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 MAKEFLAGS += --no-builtin-rules
 
-DATA ?= data/synthetic
-OUT ?= .
-CONVERSION ?= opioids_aware
-SDC ?= off
-JOBS ?= 2
+# The run's settings reach the package in environment variables, never in a command line:
+# a path with spaces, quotes or other shell characters is never split or executed. Their
+# defaults and checks live in the package (painreview/settings.py): DATA=data/synthetic,
+# OUT=the repository, CONVERSION=opioids_aware, SDC=off, JOBS=2.
+export DATA OUT CONVERSION SDC JOBS
+
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -26,14 +29,7 @@ ENV_STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCK))
 
-# Stamps live under the output root, so that runs into different roots never share them.
-STAMPS := $(OUT)/.make
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-SOURCES := $(wildcard painreview/*.py painreview/data/*)
-DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
-RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
-
-.PHONY: all env check-output validate tables notebooks report browser test unit nbval check-outputs bench lock clean distclean help
+.PHONY: all env validate tables notebooks report browser test unit nbval check-outputs bench lock clean distclean help
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -48,48 +44,20 @@ $(ENV_STAMP): $(LOCK) pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
 	@touch $@
 
-all: $(ENV_STAMP) ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
-	@$(MAKE) --no-print-directory $(STAMPS)/validated
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target report
+# One driver process (python -m painreview run): settings checked first, the output root
+# guarded and locked, validation, the notebooks whose inputs changed (by content, not
+# mtime) two kernels at a time, the report; everything staged and moved into OUT only when
+# the whole run succeeded. Nothing to do: it says so without importing pandas.
+all: $(ENV_STAMP) ## validate DATA, then run the stale notebooks into OUT (tables/, figures/, notebooks/, report)
+	@$(PY) -m painreview run --env
 
-# The run's settings. When they differ from the last run's into this OUT (another DATA,
-# CONVERSION or SDC), validation reruns and so does every notebook after it. They are
-# written only once validation has passed, so a failed run leaves nothing under OUT.
-SETTINGS := $(abspath $(DATA)) $(CONVERSION) $(SDC)
-ifneq ($(SETTINGS),$(shell cat '$(STAMPS)/settings' 2>/dev/null))
-$(STAMPS)/validated: FORCE
-endif
+notebooks report: all ## (the same as make all)
 
-validate: $(STAMPS)/validated ## check DATA against the raw data contract
+validate: $(ENV_STAMP) ## check DATA against the raw data contract
+	@$(PY) -m painreview validate --env
 
-# Validation comes first and creates nothing under OUT when it fails.
-# Data other than data/synthetic may not write into a tracked folder of the repository.
-# Checked whenever validation is considered, even when its stamp is up to date.
-check-output: | $(ENV_STAMP)
-	@$(PY) -m painreview check-output '$(DATA)' '$(OUT)'
-
-$(STAMPS)/validated: $(DATA_FILES) $(SOURCES) | $(ENV_STAMP) check-output
-	$(PY) -m painreview validate '$(DATA)'
-	@mkdir -p $(@D) && echo '$(SETTINGS)' > $(STAMPS)/settings && touch $@
-
-tables: $(STAMPS)/validated ## write OUT/tables/ directly from the package, without notebooks
-	$(PY) -m painreview tables '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)'
-
-NOTEBOOK_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
-
-notebooks: $(NOTEBOOK_STAMPS) ## run every notebook (make -j2 safe)
-
-$(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated
-	$(PY) -m painreview run-notebook $< $(RUN_ARGS)
-	@touch $@
-
-# The audit reads the tables the other notebooks write.
-$(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS))
-
-report: $(OUT)/report.html ## the self-contained report and the provenance manifest
-
-$(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
-	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)'
+tables: $(ENV_STAMP) ## write OUT/tables/ directly from the package, without notebooks (SDC applies)
+	@$(PY) -m painreview tables --env
 
 test: $(ENV_STAMP) browser ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit
@@ -115,8 +83,7 @@ nbval: $(ENV_STAMP) ## re-run the committed notebooks and compare their outputs
 	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env $(NOTEBOOKS)
 
 check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic and compare with what is committed
-	rm -rf .make
-	$(MAKE) --no-print-directory all DATA=data/synthetic OUT=. JOBS=$(JOBS)
+	$(PY) -m painreview run --data data/synthetic --out . --conversion opioids_aware --sdc off --force
 	@changed=$$(git status --porcelain -- tables figures notebooks data/synthetic); \
 	  if [ -n "$$changed" ]; then echo "Committed outputs differ from what the code makes:"; \
 	  echo "$$changed"; git --no-pager diff --stat -- tables figures notebooks data/synthetic; exit 1; fi
@@ -130,10 +97,9 @@ lock: ## re-resolve the lock from pyproject.toml (needs the network)
 	  --custom-compile-command "make lock" -o $(LOCK)
 
 clean: ## remove stamps and caches (keeps the committed outputs and .venv)
-	rm -rf .make .pytest_cache .hypothesis
+	rm -rf .make .painreview-output .pytest_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
 	rm -rf $(VENV)
 
-FORCE:

@@ -10,7 +10,8 @@ import sys
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("data", metavar="DATA", help="dataset folder (e.g. data/synthetic)")
+    parser.add_argument("data", metavar="DATA", nargs="?", help="dataset folder (e.g. data/synthetic)")
+    parser.add_argument("--env", action="store_true", help="take DATA and CONVERSION from the environment (make)")
     parser.add_argument("--conversion", default="opioids_aware",
                         help="conversion table whose (drug, route) pairs prescriptions may use "
                              "(painreview/data/mme_<NAME>.csv; default opioids_aware)")
@@ -18,6 +19,21 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from painreview.validate import inspect_dataset
+
+    if getattr(args, "env", False):
+        import os
+
+        from painreview.settings import DEFAULTS, SettingError, parse_conversion
+
+        args.data = args.data or os.environ.get("DATA") or DEFAULTS["DATA"]
+        try:
+            args.conversion = parse_conversion(os.environ.get("CONVERSION") or args.conversion)
+        except SettingError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+    if args.data is None:
+        print("validate: give DATA (a dataset folder)", file=sys.stderr)
+        return 2
 
     try:
         tables, problems = inspect_dataset(args.data, args.conversion)

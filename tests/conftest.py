@@ -155,3 +155,24 @@ def published_frame(*rows: tuple):
         decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
         full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
     return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)
+
+
+@pytest.fixture
+def mark_package_output():
+    """A function that makes a hand-made output root look like one this package wrote: it
+    writes the marker (``painreview.guard.MARKER``) listing every file under tables/,
+    figures/ and notebooks/ with its hash, as a run would have."""
+    import hashlib
+    import json
+
+    def mark(out: Path) -> Path:
+        files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                 for sub in ("tables", "figures", "notebooks") if (out / sub).is_dir()
+                 for p in sorted((out / sub).rglob("*")) if p.is_file()}
+        for name in ("report.html", "manifest.json"):
+            if (out / name).is_file():
+                files[name] = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        (out / ".painreview-output").write_text(json.dumps({"painreview_output": 1, "files": files}))
+        return out
+
+    return mark
