@@ -126,10 +126,8 @@ def run(args) -> int:
                      or f"notebooks/{b.name}" not in txn.previous]
             if any(not is_audit(b) for b in stale):
                 stale += [b for b in books if is_audit(b) and b not in stale]
-            first = [b for b in stale if not is_audit(b)]
-            for wave in (first, [b for b in stale if is_audit(b)]):
-                for path in execute_notebooks(wave, txn.target, settings.jobs):
-                    print(f"notebooks/{path.name}")
+            for path in execute_notebooks(stale, txn.target, settings.jobs):
+                print(f"notebooks/{path.name}")
             _written, missing = write_report(txn.target, settings)
             txn.state.update(current)
     except (SettingError, guard.Refused) as exc:

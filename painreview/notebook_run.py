@@ -1,6 +1,9 @@
 """Run the notebooks in one process, two kernels at a time, and make the executed copies
 reproducible.
 
+Kernels are started once and reused, reset between notebooks (a fresh namespace and
+execution count, the imports kept), so a run pays the imports once per kernel.
+
 The notebooks' parameters default to None (``painreview.paths``): the driver hands its
 settings to the kernels in environment variables and injects nothing, so an executed
 notebook holds no machine-specific path, whatever the data. Each notebook is executed by
@@ -74,45 +77,96 @@ def _kernel_chatter_silenced():
         os.close(devnull)
 
 
-async def _execute(notebook: Path, env: dict[str, str]) -> dict:
+#: Run silently in a kernel between two notebooks: a fresh user namespace and execution
+#: count 1, as a new kernel would have; imported modules stay, which is the point.
+RESET = "get_ipython().reset(new_session=True)"
+
+
+async def _execute(notebook: Path, km, kc) -> dict:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=1800, kernel_name="python3", record_timing=False,
+    client = NotebookClient(nb, km=km, timeout=1800, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.kc = kc  # the pool's client of the running kernel (NotebookClient() sets None)
     try:
-        await client.async_execute(env=env)
+        await client.async_execute()
     except CellExecutionError as exc:
         raise NotebookFailed(f"{notebook.name}: a cell failed:\n{exc}") from None
     return json.loads(nbformat.writes(nb))
 
 
+async def _reset(km, kc) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=120)
+    client.kc = kc
+    reply = await client.async_wait_for_reply(kc.execute(RESET, silent=True, store_history=False))
+    if reply is None or reply["content"].get("status") != "ok":
+        raise NotebookFailed(f"could not reset a kernel between notebooks: {(reply or {}).get('content')}")
+
+
+async def _run_pool(notebooks: list[Path], env: dict[str, str], jobs: int) -> dict[Path, dict]:
+    """Execute ``notebooks`` on ``jobs`` kernels started once: each kernel takes the next
+    notebook when it is free, and is reset between two (``RESET``), so each pays the
+    imports once instead of once per notebook. The audit notebook starts when the others
+    have finished."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    queue: asyncio.Queue[Path] = asyncio.Queue()
+    ordered = [b for b in notebooks if not is_audit(b)] + [b for b in notebooks if is_audit(b)]
+    for book in ordered:
+        queue.put_nowait(book)
+    done: dict[Path, dict] = {}
+    before_audit = asyncio.Event()
+    remaining = {b for b in notebooks if not is_audit(b)}
+    if not remaining:
+        before_audit.set()
+
+    async def worker() -> None:
+        km = AsyncKernelManager(kernel_name="python3")
+        await km.start_kernel(env=env, cwd=str(NOTEBOOKS))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=300)
+            fresh = True
+            while not queue.empty():
+                book = queue.get_nowait()
+                if not fresh:
+                    await _reset(km, kc)
+                fresh = False
+                if is_audit(book):
+                    await before_audit.wait()  # the audit reads the tables the others write
+                done[book] = await _execute(book, km, kc)
+                remaining.discard(book)
+                if not remaining:
+                    before_audit.set()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(notebooks))))))
+    return done
+
+
 def execute_notebooks(notebooks: list[Path], target, jobs: int = 2) -> list[Path]:
-    """Execute ``notebooks`` (``jobs`` kernels at a time, in this process) with the target's
-    settings writing into ``target.root``; write each executed copy to
-    ``notebooks/<name>`` through the guard; return the paths written. The first failure
-    stops the run (NotebookFailed)."""
+    """Execute ``notebooks`` (``jobs`` kernels, in this process) with the target's settings
+    writing into ``target.root``; write each executed copy to ``notebooks/<name>`` through
+    the guard; return the paths written. The first failure stops the run (NotebookFailed)."""
     from painreview import guard
     from painreview.settings import Settings
 
+    if not notebooks:
+        return []
     settings = target.settings
     env = kernel_env(Settings(settings.data, target.root, settings.conversion, settings.sdc, settings.jobs))
-
-    async def run_all() -> list[dict]:
-        gate = asyncio.Semaphore(max(1, jobs))
-
-        async def one(book: Path) -> dict:
-            async with gate:
-                return await _execute(book, env)
-
-        return await asyncio.gather(*(one(book) for book in notebooks))
-
     with _kernel_chatter_silenced():
-        executed = asyncio.run(run_all()) if notebooks else []
-    return [guard.write(target, f"notebooks/{book.name}", dumps(scrub(nb)))
-            for book, nb in zip(notebooks, executed)]
+        executed = asyncio.run(_run_pool(list(notebooks), env, jobs))
+    return [guard.write(target, f"notebooks/{book.name}", dumps(scrub(executed[book]))) for book in notebooks]
 
 
 def repository_notebooks() -> list[Path]:
