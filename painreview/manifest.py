@@ -7,8 +7,10 @@ building: :func:`assemble_manifest` is pure and takes everything as arguments;
 and ``manifest_json`` sorts keys, so the same inputs, code and environment give the same
 bytes.
 
-Recorded: every file under ``OUT/tables``, ``OUT/figures`` and ``OUT/notebooks`` (SHA-256,
-size) except the report and the manifest themselves; every input data file of the data
+Recorded: the files the run wrote under ``OUT/tables``, ``OUT/figures`` and
+``OUT/notebooks`` (SHA-256, size; the driver passes its staging folder's files, so no
+file of the user's is listed) except the report and the manifest themselves; the run's
+settings (the data folder by its name only, the conversion table, SDC on or off); every input data file of the data
 folder (``*.csv``, ``*.xlsx``, ``*.dta``, as the Makefile's ``DATA_FILES``); the
 conversion table (name, file, SHA-256); the package version; the git commit and whether
 the working tree differed from it (None for both when the code is not a git checkout);
