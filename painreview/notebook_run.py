@@ -17,7 +17,6 @@ so opening and saving a committed notebook in JupyterLab changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -114,6 +113,8 @@ async def _run_pool(notebooks: list[Path], env: dict[str, str], jobs: int) -> di
     notebook when it is free, and is reset between two (``RESET``), so each pays the
     imports once instead of once per notebook. The audit notebook starts when the others
     have finished."""
+    import asyncio
+
     from jupyter_client.manager import AsyncKernelManager
 
     queue: asyncio.Queue[Path] = asyncio.Queue()
@@ -159,6 +160,8 @@ def execute_notebooks(notebooks: list[Path], target, jobs: int = 2) -> list[Path
     the guard; return the paths written. The first failure stops the run (NotebookFailed)."""
     from painreview import guard
     from painreview.settings import Settings
+
+    import asyncio
 
     if not notebooks:
         return []
