@@ -34,6 +34,13 @@ def run(args) -> int:
     if args.data is None:
         print("validate: give DATA (a dataset folder)", file=sys.stderr)
         return 2
+    from pathlib import Path
+
+    if not Path(args.data).exists() and not Path(args.data).is_absolute():
+        # relative to the working directory: show where that is
+        print(f"{args.data}:0:0: no such folder (resolved: {Path(args.data).resolve()})", file=sys.stderr)
+        print(f"{args.data}: 1 problem", file=sys.stderr)
+        return 1
 
     try:
         tables, problems = inspect_dataset(args.data, args.conversion)

@@ -161,10 +161,30 @@ def _relative(rel: str | PurePosixPath) -> str:
     return rel.as_posix()
 
 
+_TRACKED: list[frozenset[str] | None] = []
+
+
+def repository_outputs() -> frozenset[str] | None:
+    """The committed output files of the repository (``git ls-files`` under tables/,
+    figures/, notebooks/), or None when it is not a git checkout."""
+    if not _TRACKED:
+        try:
+            done = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", "--", *OUTPUT_DIRS],
+                                  capture_output=True, text=True, timeout=30)
+            _TRACKED.append(frozenset(done.stdout.split("\0")) - {""} if done.returncode == 0 else None)
+        except (OSError, subprocess.SubprocessError):
+            _TRACKED.append(None)
+    return _TRACKED[0]
+
+
 def owned(out: Path, marker: dict | None, rel: str, sha: str) -> bool:
-    """Whether the file at ``out/rel`` with content hash ``sha`` is the package's to replace."""
+    """Whether the file at ``out/rel`` with content hash ``sha`` is the package's to replace:
+    its hash is the marker's, or, in the repository, it is a committed output file (any
+    file named like an output when the repository is not a git checkout)."""
     if Path(out).resolve() == REPO and _REPO_OUTPUT.match(rel):
-        return True
+        tracked = repository_outputs()
+        if tracked is None or rel in tracked or rel in ROOT_FILES:
+            return True
     if not marker:
         return False
     return sha in (marker.get("files", {}).get(rel), marker.get("pending", {}).get(rel))
@@ -364,10 +384,11 @@ def transaction(settings: Settings, keep_previous: bool = True):
         marker = read_marker(settings.out) or {}
         same_inputs = settings.out.resolve() == REPO or marker.get("inputs_key") in (None, key)
         previous = owned_files(settings.out) if settings.out.exists() else {}
-        staging = Path(tempfile.mkdtemp(prefix="painreview-staging-"))
+        _sweep_staging()
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
         try:
             (staging / STAGING_MARKER).write_text(json.dumps({
-                "data": str(settings.data), "out": str(settings.out),
+                "pid": os.getpid(), "data": str(settings.data), "out": str(settings.out),
                 "conversion": settings.conversion, "sdc": settings.sdc_text}), encoding="utf-8")
             if keep_previous and same_inputs:
                 for rel in previous:
@@ -379,6 +400,23 @@ def transaction(settings: Settings, keep_previous: bool = True):
             _commit(txn, previous, same_inputs)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+STAGING_PREFIX = "painreview-staging-"
+
+
+def _sweep_staging() -> None:
+    """Remove staging folders left by runs that were killed (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(STAGING_PREFIX + "*"):
+        try:
+            pid = int(json.loads((folder / STAGING_MARKER).read_text(encoding="utf-8"))["pid"])
+            if folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
 
 
 def _commit(txn: Transaction, previous: dict[str, str], same_inputs: bool) -> None:

@@ -203,6 +203,7 @@ WRITERS = {
     ("guard", "lock_path"): "the lock folder, outside OUT",
     ("guard", "transaction"): "the private staging folder and its marker, outside OUT",
     ("guard", "_write_marker"): "OUT's marker, through _atomic_write",
+    ("guard", "_sweep_staging"): "staging folders of killed runs, in the temporary folder",
     ("guard", "_commit"): "the commit: staged files into OUT through _atomic_write; the package's own stale files",
     ("notebook_run", "_kernel_chatter_silenced"): "opens /dev/null for the kernels' stderr",
     ("savefig", "save_figure"): "a figure at a path of the caller's; the package writes figures via figure_bytes",
@@ -263,3 +264,31 @@ def test_every_output_writer_calls_the_guard():
         calls = {(c.func.value.id, c.func.attr) for c in ast.walk(node) if isinstance(c, ast.Call)
                  and isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)}
         assert ("guard", "write") in calls, (module, func)
+
+
+def test_validate_shows_where_a_relative_missing_folder_resolves(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "../data/synthetic"]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"../data/synthetic:0:0: no such folder (resolved: {(tmp_path / '../data/synthetic').resolve()})")
+
+
+def test_in_the_repository_only_committed_outputs_are_the_packages(tmp_path):
+    tracked = guard.repository_outputs()
+    if tracked is None:
+        pytest.skip("not a git checkout")
+    assert "tables/table1.csv" in tracked
+    assert guard.owned(REPO, None, "tables/table1.csv", "any")
+    assert not guard.owned(REPO, None, "tables/my_own_table.csv", "any")  # named like an output, not committed
+
+
+def test_a_killed_runs_staging_folder_is_swept_by_the_next_run(tmp_path):
+    import tempfile
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    left = Path(tempfile.mkdtemp(prefix=guard.STAGING_PREFIX))
+    (left / guard.STAGING_MARKER).write_text(json.dumps({"pid": dead.pid}))
+    with guard.transaction(parse_settings(data=MINI, out=tmp_path / "out")):
+        pass
+    assert not left.exists()
