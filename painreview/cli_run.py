@@ -139,8 +139,8 @@ def run(args) -> int:
     except KeyboardInterrupt:
         print(f"run interrupted; {settings.out} left as it was", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"run failed: {exc}; {settings.out} left as it was", file=sys.stderr)
+    except Exception as exc:  # a kernel that died, an unreadable input: one line, OUT untouched
+        print(f"run failed: {type(exc).__name__}: {exc}; {settings.out} left as it was", file=sys.stderr)
         return 1
     if missing:
         print(f"report: figures missing: {', '.join(missing)}", file=sys.stderr)
