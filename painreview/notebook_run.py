@@ -33,15 +33,37 @@ class NotebookFailed(RuntimeError):
     """A notebook raised: the message names the notebook and the failing cell's error."""
 
 
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def coalesce_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive stream outputs of one stream merged into one, as JupyterLab shows and
+    saves them: how a kernel happens to flush a ``print`` must not change the file."""
+    merged: list[dict] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == output.get("name")):
+            last["text"] = (_text(last["text"]) + _text(output["text"])).splitlines(keepends=True)
+        else:
+            if output.get("output_type") == "stream":
+                output = dict(output, text=_text(output["text"]).splitlines(keepends=True))
+            merged.append(output)
+    return merged
+
+
 def scrub(nb: dict) -> dict:
     """Drop what changes from run to run or names the machine (times, papermill's
-    bookkeeping); keep the rest."""
+    bookkeeping), merge split stream outputs; keep the rest."""
     meta = nb.setdefault("metadata", {})
     meta.pop("papermill", None)
     for cell in nb.get("cells", []):
         cmeta = cell.get("metadata", {})
         for key in _VOLATILE_CELL:
             cmeta.pop(key, None)
+        if "outputs" in cell:
+            cell["outputs"] = coalesce_streams(cell["outputs"])
     return nb
 
 

@@ -122,3 +122,19 @@ def test_one_notebook_runs_with_papermill_from_the_root_and_from_notebooks(tmp_p
     assert done.returncode == 0, done.stderr[-2000:]
     assert (out / "tables" / "table1.csv").read_bytes() == (REPO / "tables" / "table1.csv").read_bytes()
     assert (out / ".painreview-output").is_file()
+
+
+def test_a_print_flushed_in_two_messages_is_saved_as_one_output():
+    from painreview.notebook_run import coalesce_streams
+
+    outputs = [{"name": "stdout", "output_type": "stream", "text": ["audit.csv"]},
+               {"name": "stdout", "output_type": "stream", "text": ["\n"]},
+               {"name": "stderr", "output_type": "stream", "text": "warn\n"},
+               {"data": {"text/plain": ["1"]}, "execution_count": 3, "metadata": {}, "output_type": "execute_result"},
+               {"name": "stdout", "output_type": "stream", "text": ["a\n", "b"]},
+               {"name": "stdout", "output_type": "stream", "text": ["c\n"]}]
+    assert coalesce_streams(outputs) == [
+        {"name": "stdout", "output_type": "stream", "text": ["audit.csv\n"]},
+        {"name": "stderr", "output_type": "stream", "text": ["warn\n"]},
+        outputs[3],
+        {"name": "stdout", "output_type": "stream", "text": ["a\n", "bc\n"]}]
