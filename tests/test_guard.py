@@ -292,3 +292,35 @@ def test_a_killed_runs_staging_folder_is_swept_by_the_next_run(tmp_path):
     with guard.transaction(parse_settings(data=MINI, out=tmp_path / "out")):
         pass
     assert not left.exists()
+
+
+def test_a_notebooks_stamp_follows_its_code_not_its_outputs(tmp_path):
+    from painreview.staleness import notebook_hash
+
+    book = tmp_path / "01_x.ipynb"
+    nb = {"cells": [{"cell_type": "code", "source": ["x = 1"], "outputs": [], "metadata": {}}], "metadata": {}}
+    book.write_text(json.dumps(nb))
+    first = notebook_hash("key", "code", book)
+    nb["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}]
+    book.write_text(json.dumps(nb))
+    assert notebook_hash("key", "code", book) == first  # executed in place: still current
+    nb["cells"][0]["source"] = ["x = 2"]
+    book.write_text(json.dumps(nb))
+    assert notebook_hash("key", "code", book) != first
+    assert notebook_hash("other key", "code", book) != notebook_hash("key", "code", book)
+
+
+def test_the_data_stamp_sees_names_bytes_and_presence_not_mtimes(tmp_path):
+    from painreview.staleness import data_hash
+
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    first = data_hash(tmp_path)
+    os.utime(tmp_path / "a.csv", (0, 0))
+    assert data_hash(tmp_path) == first
+    (tmp_path / "a.csv").rename(tmp_path / "b.csv")
+    assert data_hash(tmp_path) != first
+    (tmp_path / "b.csv").rename(tmp_path / "a.csv")
+    (tmp_path / "extra.csv").write_text("")
+    assert data_hash(tmp_path) != first
+    (tmp_path / "extra.csv").unlink()
+    assert data_hash(tmp_path) == first
