@@ -441,6 +441,9 @@ def _commit(txn: Transaction, previous: dict[str, str], same_inputs: bool) -> No
         with contextlib.suppress(FileNotFoundError):
             (out / rel).unlink()
     final = {"files": files, "inputs_key": txn.state.get("inputs_key")}
-    if txn.state:
-        final["state"] = {k: v for k, v in txn.state.items() if k != "inputs_key"}
+    stamps = {k: v for k, v in txn.state.items() if k != "inputs_key"}
+    if stamps:  # the driver's stamps of this run
+        final["state"] = stamps
+    elif same_inputs and not changed and "state" in marker:  # nothing changed: earlier stamps still hold
+        final["state"] = marker["state"]
     _write_marker(out, final)

@@ -267,3 +267,18 @@ def test_a_notebook_run_by_papermill_is_guarded_too(tmp_path, case):
     assert done.returncode != 0
     assert "Refused" in done.stderr
     assert snapshot(watched) == before
+
+
+def test_a_command_that_changes_nothing_keeps_the_run_up_to_date(finished, tmp_path):
+    from painreview.__main__ import main
+    from painreview.cli_run import stamps, up_to_date
+    from painreview.settings import parse_settings
+
+    _base, data, out = finished
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    settings = parse_settings(data=data, out=copy)
+    assert main(["audit", str(copy), "--data", str(data)]) == 0
+    assert up_to_date(settings, stamps(settings))
+    (copy / "tables" / "audit.csv").unlink()  # an output gone: the run is stale again
+    assert not up_to_date(settings, stamps(settings))
