@@ -17,7 +17,11 @@ MAKEFLAGS += --no-builtin-rules
 # a path with spaces, quotes or other shell characters is never split or executed. Their
 # defaults and checks live in the package (painreview/settings.py): DATA=data/synthetic,
 # OUT=the repository, CONVERSION=opioids_aware, SDC=off, JOBS=2.
-export DATA OUT CONVERSION SDC JOBS
+# make expands `$` in a value given on its command line: the unexpanded text goes along
+# too, and the package refuses a path that make has changed, in one line.
+MAKE_RAW_DATA := $(value DATA)
+MAKE_RAW_OUT := $(value OUT)
+export DATA OUT CONVERSION SDC JOBS MAKE_RAW_DATA MAKE_RAW_OUT
 
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 

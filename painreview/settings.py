@@ -112,5 +112,10 @@ def settings_from_env(environ=None) -> Settings:
     """The settings make exports (``DATA``, ``OUT``, ``CONVERSION``, ``SDC``, ``JOBS``); an
     unset or empty variable takes its default."""
     environ = os.environ if environ is None else environ
+    for name in ("DATA", "OUT"):
+        raw = environ.get(f"MAKE_RAW_{name}")
+        if raw is not None and "$" in raw and raw != environ.get(name, ""):
+            raise SettingError(f"{name}: {raw!r} holds '$', which make expands (to {environ.get(name, '')!r}); "
+                               f"rename the folder, or give the path in the environment: {name}=... make")
     values = {name.lower(): (environ.get(name) or None) for name in DEFAULTS}
     return parse_settings(**values)

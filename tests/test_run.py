@@ -123,6 +123,17 @@ def test_a_quote_in_out_is_never_executed(tmp_path):
     assert (out / "tables" / "table1.csv").is_file() and not (REPO / "PWNED").exists()
 
 
+def test_a_dollar_that_make_would_expand_is_refused_in_one_line(tmp_path):
+    done = make("tables", f"DATA={MINI}", f"OUT={tmp_path}/a$HOME b")
+    assert done.returncode != 0 and done.stderr.startswith("OUT: ") and "which make expands" in done.stderr
+    assert list(tmp_path.iterdir()) == []
+    env = dict(clean_env(), OUT=f"{tmp_path}/a$HOME b", DATA=str(MINI))  # from the environment: taken as it is
+    done = subprocess.run(["make", "--no-print-directory", "-C", str(REPO), "tables"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "a$HOME b" / "tables" / "table1.csv").is_file()
+
+
 @pytest.mark.parametrize("setting, line", [
     ("SDC=yes", "SDC: 'yes' is not allowed; allowed values: on, off"),
     ("CONVERSION=cdc", "CONVERSION: 'cdc' is not a conversion table; allowed values: cdc_2022, opioids_aware"),
