@@ -2,6 +2,7 @@
 #
 #   make all                       # data/synthetic -> tables/, figures/, notebooks/ (committed)
 #   make all DATA=dir OUT=dir      # your own data -> OUT/tables, OUT/figures, OUT/notebooks
+#   make all ... SDC=on            # with statistical disclosure control
 #   make test                      # unit tests, nbval on the notebooks, reproducibility check
 #
 # Each target builds the virtual environment it needs from the hash-pinned lock.
@@ -12,11 +13,17 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 MAKEFLAGS += --no-builtin-rules
 
-DATA ?= data/synthetic
-OUT ?= .
-CONVERSION ?= opioids_aware
-SDC ?= off
-JOBS ?= 2
+# The run's settings reach the package in environment variables, never in a command line:
+# a path with spaces, quotes or other shell characters is never split or executed. Their
+# defaults and checks live in the package (painreview/settings.py): DATA=data/synthetic,
+# OUT=the repository, CONVERSION=opioids_aware, SDC=off, JOBS=2.
+# make expands `$` in a value given on its command line: the unexpanded text goes along
+# too, and the package refuses a path that make has changed, in one line.
+MAKE_RAW_DATA := $(value DATA)
+MAKE_RAW_OUT := $(value OUT)
+export DATA OUT CONVERSION SDC JOBS MAKE_RAW_DATA MAKE_RAW_OUT
+
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -26,28 +33,16 @@ ENV_STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCK))
 
-# Stamps live under the output root, so that runs into different roots never share them.
-STAMPS := $(OUT)/.make
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-SOURCES := $(wildcard painreview/*.py painreview/data/*)
-DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
-RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
-
 ARGS ?=
 
-.PHONY: all lab env check-output validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
+.PHONY: all lab env validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
 
 help: ## list the targets and the settings with their defaults
 	@echo "Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/^/  /' | expand -t 18
 	@echo ""
-	@echo "Settings (make TARGET NAME=value); the value shown is the default unless you set it:"
+	@$(BOOT_PYTHON) -c 'from painreview.settings import help_lines; print(*help_lines(), sep="\n")'
 	@printf '  %-12s %-20s %s\n' \
-	  DATA '$(DATA)' 'dataset folder (the raw data contract, docs/raw-data.md)' \
-	  OUT '$(OUT)' 'output root: OUT/tables, OUT/figures, OUT/notebooks, OUT/report.html' \
-	  CONVERSION '$(CONVERSION)' 'morphine-equivalent table: opioids_aware or cdc_2022' \
-	  SDC '$(SDC)' 'disclosure control of every output: off or on' \
-	  JOBS '$(JOBS)' 'notebooks run at once' \
 	  BOOT_PYTHON '$(BOOT_PYTHON)' 'the Python that creates .venv (3.11 to 3.13)' \
 	  VENV '$(VENV)' 'the environment folder' \
 	  ARGS '$(ARGS)' 'extra arguments of make bench (--quick)'
@@ -66,48 +61,20 @@ $(ENV_STAMP): $(LOCK) pyproject.toml
 	@$(PY) -m compileall -q painreview
 	@touch $@
 
-all: $(ENV_STAMP) ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
-	@$(MAKE) --no-print-directory $(STAMPS)/validated
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target report
+# One driver process (python -m painreview run): settings checked first, the output root
+# guarded and locked, validation, the notebooks whose inputs changed (by content, not
+# mtime) two kernels at a time, the report; everything staged and moved into OUT only when
+# the whole run succeeded. Nothing to do: it says so without importing pandas.
+all: $(ENV_STAMP) ## validate DATA, then run the stale notebooks into OUT (tables/, figures/, notebooks/, report)
+	@$(PY) -m painreview run --env
 
-# The run's settings. When they differ from the last run's into this OUT (another DATA,
-# CONVERSION or SDC), validation reruns and so does every notebook after it. They are
-# written only once validation has passed, so a failed run leaves nothing under OUT.
-SETTINGS := $(abspath $(DATA)) $(CONVERSION) $(SDC)
-ifneq ($(SETTINGS),$(shell cat '$(STAMPS)/settings' 2>/dev/null))
-$(STAMPS)/validated: FORCE
-endif
+notebooks report: all ## (the same as make all)
 
-validate: $(STAMPS)/validated ## check DATA against the raw data contract
+validate: $(ENV_STAMP) ## check DATA against the raw data contract
+	@$(PY) -m painreview validate --env
 
-# Validation comes first and creates nothing under OUT when it fails.
-# Data other than data/synthetic may not write into a tracked folder of the repository.
-# Checked whenever validation is considered, even when its stamp is up to date.
-check-output: | $(ENV_STAMP)
-	@$(PY) -m painreview check-output '$(DATA)' '$(OUT)'
-
-$(STAMPS)/validated: $(DATA_FILES) $(SOURCES) | $(ENV_STAMP) check-output
-	$(PY) -m painreview validate '$(DATA)'
-	@mkdir -p $(@D) && echo '$(SETTINGS)' > $(STAMPS)/settings && touch $@
-
-tables: $(STAMPS)/validated ## write OUT/tables/ directly from the package, without notebooks
-	$(PY) -m painreview tables '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)'
-
-NOTEBOOK_STAMPS := $(patsubst notebooks/%.ipynb,$(STAMPS)/%.done,$(NOTEBOOKS))
-
-notebooks: $(NOTEBOOK_STAMPS) ## run every notebook (make -j2 safe)
-
-$(STAMPS)/%.done: notebooks/%.ipynb $(SOURCES) $(DATA_FILES) $(STAMPS)/validated
-	$(PY) -m painreview run-notebook $< $(RUN_ARGS)
-	@touch $@
-
-# The audit reads the tables the other notebooks write.
-$(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS))
-
-report: $(OUT)/report.html ## the self-contained report and the provenance manifest
-
-$(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
-	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
+tables: $(ENV_STAMP) ## write OUT/tables/ directly from the package, without notebooks (SDC applies)
+	@$(PY) -m painreview tables --env
 
 test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit
@@ -147,8 +114,7 @@ nbval: $(ENV_STAMP) ## re-run the committed notebooks and compare their outputs
 	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env $(NOTEBOOKS)
 
 check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic; compare with git and outputs.sha256
-	rm -rf .make
-	$(MAKE) --no-print-directory all DATA=data/synthetic OUT=. JOBS=$(JOBS)
+	$(PY) -m painreview run --data data/synthetic --out . --conversion opioids_aware --sdc off --force
 	@$(PY) -m painreview check-outputs
 
 hashes: $(ENV_STAMP) ## record the committed outputs' hashes in outputs.sha256 (after regenerating them)
@@ -164,10 +130,9 @@ lock: ## re-resolve the lock from pyproject.toml (needs the network)
 	  --custom-compile-command "make lock" --quiet -o tools/cffconvert.lock
 
 clean: ## remove stamps and caches (keeps the committed outputs and .venv)
-	rm -rf .make .pytest_cache .hypothesis
+	rm -rf .make .painreview-output .pytest_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
 	rm -rf $(VENV) $(CFF_VENV) .venv-others
 
-FORCE:

@@ -12,13 +12,14 @@ import importlib
 import sys
 
 COMMANDS = {
+    "run": ("painreview.cli_run", "the whole run into OUT in one process (make all): validate, notebooks, report"),
     "validate": ("painreview.cli_validate", "check a dataset folder against the raw data contract"),
     "synthesize": ("painreview.cli_synthesize", "write a synthetic dataset"),
     "tables": ("painreview.cli_tables", "compute every table of the output contract into OUT/tables"),
     "audit": ("painreview.cli_audit", "compare reproduced numbers with the published ones"),
     "report": ("painreview.cli_report", "write OUT/manifest.json and a self-contained OUT/report.html"),
     "check-output": ("painreview.privacy", "refuse an OUT inside the repository for data other than data/synthetic"),
-    "run-notebook": ("painreview.cli_run_notebook", "execute one notebook into OUT (used by make)"),
+    "run-notebook": ("painreview.cli_run_notebook", "execute one notebook into OUT"),
     "replicate": ("painreview.cli_replicate", "write a dataset replicated K times with fresh ids (for scale tests)"),
     "check-outputs": ("painreview.cli_check_outputs", "compare the outputs with the hashes in outputs.sha256 (make check-outputs)"),
     "bench": ("painreview.cli_bench", "measure make all, the no-op rebuild and 34 to 34,000 service users (make bench)"),

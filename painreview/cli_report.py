@@ -19,10 +19,9 @@ OPTIONAL_TABLES = ("outcomes", "thematic_tallies")
 
 def add_arguments(parser) -> None:
     parser.add_argument("out", help="output root holding tables/ and figures/ (the run's OUT)")
-    parser.add_argument("--data", default="data/synthetic", help="the dataset folder the run read")
-    parser.add_argument("--conversion", default="opioids_aware", help="morphine-equivalent table the run used")
-    parser.add_argument("--sdc", default="off", help="the run's disclosure control (on/off): the audit marks "
-                        "values it changed as protected, and the data folder is named without its path")
+    parser.add_argument("--data", default=None, help="the dataset folder the run read (default data/synthetic)")
+    parser.add_argument("--conversion", default=None, help="morphine-equivalent table the run used")
+    parser.add_argument("--sdc", default=None, help="whether the run applied disclosure control: on or off")
 
 
 def _labels() -> dict[str, dict[str, str]]:
@@ -38,55 +37,60 @@ def _labels() -> dict[str, dict[str, str]]:
     return {"measure": measure_labels, "timepoint": labels("timepoint"), "role": labels("role")}
 
 
-def run(args) -> int:
-    from painreview.audit import AUDITED_TABLES, audit_tables
-    from painreview.outputs import read_table, read_tables
-    from painreview.reference import read_reference
-
-    out, data = Path(args.out), Path(args.data)
-    if not data.is_dir():
-        print(f"report: data folder {data} not found", file=sys.stderr)
-        return 1
-    try:
-        tables = read_tables(out, AUDITED_TABLES)
-        published = read_reference("published.csv")
-        for name in OPTIONAL_TABLES:
-            path = out / "tables" / f"{name}.csv"
-            if path.is_file():
-                tables[name] = read_table(path)
-    except (FileNotFoundError, OSError, ValueError) as exc:
-        print(f"report: {exc}", file=sys.stderr)
-        return 1
-
+def write_report(target, settings) -> tuple[list[Path], list[str]]:
+    """Write ``manifest.json`` and ``report.html`` of the run into ``target`` (through the
+    guard); return the paths written and the figure stems that were missing. The manifest
+    lists the files under the target's tables/, figures/ and notebooks/: in a staging
+    folder, exactly the package's files. ValueError/OSError when an input is missing."""
+    from painreview import guard
     from painreview import manifest as mf
+    from painreview.audit import AUDITED_TABLES, audit_tables
     from painreview.consistency import check_paper
+    from painreview.outputs import read_table, read_tables
+    from painreview.paths import REPO
+    from painreview.reference import read_reference
     from painreview.report import FIGURES, build_report, read_figures
 
-    repo = Path(__file__).resolve().parent.parent
-    try:
-        manifest = mf.build_manifest(out, data, args.conversion, repo)
-    except ValueError as exc:
-        print(f"report: {exc}", file=sys.stderr)
-        return 1
-    from painreview.sdc import is_on
-
-    sdc = getattr(args, "sdc", "off")
-    if is_on(sdc):  # under SDC the data path leaves as its folder name only (issue #10)
-        manifest["run"]["data_dir"] = data.resolve().name
-    mf.write_manifest(manifest, out / "manifest.json")
-
-    figures = read_figures(out / "figures")
+    root, data = target.root, settings.data
+    tables = read_tables(target, AUDITED_TABLES)
+    published = read_reference("published.csv")
+    for name in OPTIONAL_TABLES:
+        path = root / "tables" / f"{name}.csv"
+        if path.is_file():
+            tables[name] = read_table(path)
+    outputs = [root / rel for rel in guard.staged_files(root) if rel not in guard.ROOT_FILES]
+    manifest = mf.build_manifest(root, data, settings.conversion, REPO, sdc=settings.sdc_text, outputs=outputs)
+    written = [guard.write(target, "manifest.json", mf.manifest_json(manifest))]
+    figures = read_figures(root / "figures")
     missing = [stem for stem in FIGURES if stem not in figures]
     codebook_path = data / "codebook.csv"
     codebook = read_table(codebook_path) if codebook_path.is_file() else None
     checks = check_paper(published)
-    html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=sdc),
+    html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=settings.sdc),
                         paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
-                        sdc=is_on(sdc))
-    target = out / "report.html"
-    with open(target, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(html)
+                        sdc=settings.sdc)
+    written.append(guard.write(target, "report.html", html))
+    return written, missing
+
+
+def run(args) -> int:
+    from painreview import guard
+    from painreview.settings import SettingError, parse_settings
+
+    try:
+        settings = parse_settings(data=args.data, out=args.out, conversion=args.conversion, sdc=args.sdc)
+        with guard.transaction(settings) as txn:
+            _written, missing = write_report(txn.target, settings)
+    except (SettingError, guard.Refused) as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, OSError, ValueError) as exc:
+        print(f"report: {exc}; nothing written", file=sys.stderr)
+        return 1
+    from painreview.report import FIGURES
+
+    out = settings.out
     if missing:
         print(f"report: figures not found in {out / 'figures'}: {', '.join(missing)}", file=sys.stderr)
-    print(f"report: {target} and {out / 'manifest.json'} ({len(figures)} of {len(FIGURES)} figures)")
+    print(f"report: {out / 'report.html'} and {out / 'manifest.json'} ({len(FIGURES) - len(missing)} of {len(FIGURES)} figures)")
     return 0

@@ -7,8 +7,10 @@ building: :func:`assemble_manifest` is pure and takes everything as arguments;
 and ``manifest_json`` sorts keys, so the same inputs, code and environment give the same
 bytes.
 
-Recorded: every file under ``OUT/tables``, ``OUT/figures`` and ``OUT/notebooks`` (SHA-256,
-size) except the report and the manifest themselves; every input data file of the data
+Recorded: the files the run wrote under ``OUT/tables``, ``OUT/figures`` and
+``OUT/notebooks`` (SHA-256, size; the driver passes its staging folder's files, so no
+file of the user's is listed) except the report and the manifest themselves; the run's
+settings (the data folder by its name only, the conversion table, SDC on or off); every input data file of the data
 folder (``*.csv``, ``*.xlsx``, ``*.dta``, as the Makefile's ``DATA_FILES``); the
 conversion table (name, file, SHA-256); the package version; the git commit and whether
 the working tree differed from it (None for both when the code is not a git checkout);
@@ -145,8 +147,9 @@ def assemble_manifest(*, outputs: dict[str, dict], inputs: dict[str, dict], data
                       conversion: str, conversion_file: str, conversion_sha256: str | None,
                       package_version: str, git: dict, lock_sha256: str | None,
                       python: str, platform_name: str, packages: dict[str, str | None],
-                      source_sha256: str | None = None) -> dict:
-    """The manifest as a plain dict, from gathered facts."""
+                      source_sha256: str | None = None, sdc: str | None = None) -> dict:
+    """The manifest as a plain dict, from gathered facts. ``data_dir``: the data folder's
+    name only, never its path; ``sdc``: ``on`` or ``off``, whether disclosure control applied."""
     return {
         "manifest_version": MANIFEST_VERSION,
         "package": {"name": "painreview", "version": package_version},
@@ -155,6 +158,7 @@ def assemble_manifest(*, outputs: dict[str, dict], inputs: dict[str, dict], data
         "environment": {"python": python, "platform": platform_name, "packages": dict(packages)},
         "run": {
             "data_dir": data_dir,
+            "sdc": sdc,
             "conversion": {"name": conversion, "file": conversion_file, "sha256": conversion_sha256},
         },
         "inputs": dict(inputs),
@@ -162,17 +166,22 @@ def assemble_manifest(*, outputs: dict[str, dict], inputs: dict[str, dict], data
     }
 
 
-def build_manifest(out_dir: str | Path, data_dir: str | Path, conversion: str, repo_dir: str | Path) -> dict:
-    """Gather the facts of a run into OUT and assemble its manifest (see module docstring)."""
+def build_manifest(out_dir: str | Path, data_dir: str | Path, conversion: str, repo_dir: str | Path,
+                   sdc: str | None = None, outputs: list[Path] | None = None) -> dict:
+    """Gather the facts of a run into OUT and assemble its manifest (see module docstring).
+
+    ``outputs``: the files the run wrote (default: every file of the output folders; the
+    driver passes its staged files, so a file of the user's is never listed)."""
     from painreview import __version__
 
     out_dir, data_dir, repo_dir = Path(out_dir), Path(data_dir), Path(repo_dir)
     conv = conversion_path(conversion)
     lock = repo_dir / LOCK_FILE
     return assemble_manifest(
-        outputs=file_entries(out_dir, output_files(out_dir)),
+        outputs=file_entries(out_dir, output_files(out_dir) if outputs is None else
+                             sorted(outputs, key=lambda p: Path(p).relative_to(out_dir).as_posix())),
         inputs=file_entries(data_dir, data_files(data_dir)),
-        data_dir=data_dir.as_posix(),
+        data_dir=data_dir.resolve().name,
         conversion=conversion,
         conversion_file=f"painreview/data/{conv.name}",
         conversion_sha256=sha256_file(conv),
@@ -183,6 +192,7 @@ def build_manifest(out_dir: str | Path, data_dir: str | Path, conversion: str, r
         platform_name=platform.platform(),
         packages=package_versions(),
         source_sha256=source_digest(repo_dir),
+        sdc=sdc,
     )
 
 

@@ -1,10 +1,18 @@
-"""Run a parameterised notebook with papermill and make the executed copy reproducible.
+"""Run the notebooks in one process, two kernels at a time, and make the executed copies
+reproducible.
 
-The committed notebooks are executed on ``data/synthetic`` with their default
-parameters, so no machine-specific path enters them; a run on other data injects
-absolute paths and writes its executed copy under ``OUT/notebooks`` only. Volatile
-metadata (timestamps, durations, the interpreter's patch version) is removed so that
-two runs give the same bytes.
+Kernels are started once and reused, reset between notebooks (a fresh namespace and
+execution count, the imports kept), so a run pays the imports once per kernel.
+
+The notebooks' parameters default to None (``painreview.paths``): the driver hands its
+settings to the kernels in environment variables and injects nothing, so an executed
+notebook holds no machine-specific path, whatever the data. Each notebook is executed by
+nbclient (the engine papermill uses) with ``notebooks/`` as its working directory, as
+nbval runs it; its executed copy is written through the guard (``painreview.guard``),
+into the run's staging folder. Volatile metadata (timestamps, durations, papermill's
+bookkeeping) is removed, so two runs give the same bytes; ``kernelspec`` and
+``language_info`` are left as the kernel reports them, which is what JupyterLab writes,
+so opening and saving a committed notebook in JupyterLab changes nothing.
 """
 
 from __future__ import annotations
@@ -13,77 +21,71 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from painreview.paths import KERNEL_ENV, NOTEBOOKS
 
-#: The values of the notebooks' ``parameters`` cells (paths relative to ``notebooks/``).
-DEFAULTS = {
-    "data_dir": "../data/synthetic",
-    "out_dir": "..",
-    "conversion": "opioids_aware",
-    "sdc": "off",
-}
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+_VOLATILE_CELL = ("execution", "papermill")
 
 
-def notebook_parameters(data: str | Path, out: str | Path, conversion: str, sdc: str,
-                        notebook_dir: Path) -> dict[str, str]:
-    """Parameters that differ from the notebook's defaults, paths made absolute."""
-    wanted = {
-        "data_dir": Path(data).resolve(),
-        "out_dir": Path(out).resolve(),
-        "conversion": conversion,
-        "sdc": sdc,
-    }
-    params: dict[str, str] = {}
-    for key, value in wanted.items():
-        default = DEFAULTS[key]
-        if isinstance(value, Path):
-            if value != (notebook_dir / default).resolve():
-                params[key] = str(value)
-        elif value != default:
-            params[key] = value
-    return params
+class NotebookFailed(RuntimeError):
+    """A notebook raised: the message names the notebook and the failing cell's error."""
 
 
-_VOLATILE_NB = ("start_time", "end_time", "duration", "input_path", "output_path", "version")
-_VOLATILE_CELL = ("execution",)
+def _text(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def coalesce_streams(outputs: list[dict]) -> list[dict]:
+    """Consecutive stream outputs of one stream merged into one, as JupyterLab shows and
+    saves them: how a kernel happens to flush a ``print`` must not change the file."""
+    merged: list[dict] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == output.get("name")):
+            last["text"] = (_text(last["text"]) + _text(output["text"])).splitlines(keepends=True)
+        else:
+            if output.get("output_type") == "stream":
+                output = dict(output, text=_text(output["text"]).splitlines(keepends=True))
+            merged.append(output)
+    return merged
 
 
 def scrub(nb: dict) -> dict:
-    """Drop metadata that changes from run to run (times, paths, versions); keep the rest."""
+    """Drop what changes from run to run or names the machine (times, papermill's
+    bookkeeping), merge split stream outputs; keep the rest."""
     meta = nb.setdefault("metadata", {})
-    pm = meta.get("papermill")
-    if isinstance(pm, dict):
-        for key in _VOLATILE_NB:
-            pm.pop(key, None)
-    lang = meta.get("language_info")
-    if isinstance(lang, dict):
-        lang.pop("version", None)
+    meta.pop("papermill", None)
     for cell in nb.get("cells", []):
         cmeta = cell.get("metadata", {})
         for key in _VOLATILE_CELL:
             cmeta.pop(key, None)
-        cpm = cmeta.get("papermill")
-        if isinstance(cpm, dict):
-            for key in ("start_time", "end_time", "duration"):
-                cpm.pop(key, None)
+        if "outputs" in cell:
+            cell["outputs"] = coalesce_streams(cell["outputs"])
     return nb
 
 
 def dumps(nb: dict) -> str:
-    """Serialise as nbformat does (sorted keys, one-space indent), with a final newline."""
+    """Serialise as nbformat and JupyterLab do (sorted keys, one-space indent, characters
+    kept), with a final newline."""
     return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def kernel_env(settings) -> dict[str, str]:
+    """The environment of a kernel running a notebook with ``settings``."""
+    env = dict(os.environ)
+    env.update({KERNEL_ENV["data_dir"]: str(settings.data), KERNEL_ENV["out_dir"]: str(settings.out),
+                KERNEL_ENV["conversion"]: settings.conversion, KERNEL_ENV["sdc"]: settings.sdc_text})
+    env.pop("PYDEVD_USE_FRAME_EVAL", None)
+    return env
 
 
 @contextlib.contextmanager
 def _kernel_chatter_silenced():
-    """Send the kernel's stderr (transport warnings, shutdown notices) to /dev/null.
-
-    The kernel inherits file descriptor 2; what it prints there is noise, while a
-    failing cell reaches us as papermill's exception, which the caller reports.
-    """
+    """Send the kernels' stderr (transport warnings, shutdown notices) to /dev/null; a
+    failing cell reaches us as an exception instead."""
     sys.stderr.flush()
     saved = os.dup(2)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -96,54 +98,107 @@ def _kernel_chatter_silenced():
         os.close(devnull)
 
 
-def _sdc_on(sdc: str) -> bool:
-    from painreview.sdc import is_on
-
-    return is_on(sdc)
-
-
-def hide_path(text: str, data: str | Path) -> str:
-    """The notebook's JSON text with the data folder's absolute path replaced by its
-    folder name: under disclosure control the data path leaves as its name only (issue
-    #10; the injected parameters then read ``data_dir = "<name>"``)."""
-    data = Path(data).resolve()
-    return text.replace(json.dumps(str(data))[1:-1], json.dumps(data.name)[1:-1])
+#: Run silently in a kernel between two notebooks: a fresh user namespace and execution
+#: count 1, as a new kernel would have; imported modules stay, which is the point.
+RESET = "get_ipython().reset(new_session=True)"
 
 
-def output_notebook(notebook: Path, out: str | Path) -> Path:
-    return Path(out) / "notebooks" / Path(notebook).name
+async def _execute(notebook: Path, km, kc) -> dict:
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
 
-
-def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
-                 conversion: str = "opioids_aware", sdc: str = "off") -> Path:
-    """Execute ``notebook`` on ``data`` into ``out``; returns the executed notebook's path.
-
-    The notebook runs with ``notebooks/`` as its working directory (as nbval runs it).
-    It is executed into a temporary file and moved into place only on success, so a
-    failed run never replaces a committed notebook.
-    """
-    notebook = Path(notebook).resolve()
-    target = output_notebook(notebook, out).resolve()
-    params = notebook_parameters(data, out, conversion, sdc, notebook.parent)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".running-", suffix=".ipynb", dir=target.parent)
-    os.close(fd)
+    nb = nbformat.read(notebook, as_version=4)
+    client = NotebookClient(nb, km=km, timeout=1800, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client.kc = kc  # the pool's client of the running kernel (NotebookClient() sets None)
     try:
-        with _kernel_chatter_silenced():
-            import papermill as pm
+        await client.async_execute()
+    except CellExecutionError as exc:
+        raise NotebookFailed(f"{notebook.name}: a cell failed:\n{exc}") from None
+    return json.loads(nbformat.writes(nb))
 
-            pm.execute_notebook(
-                str(notebook), tmp, parameters=params, cwd=str(notebook.parent),
-                kernel_name="python3", progress_bar=False, log_output=False,
-                request_save_on_cell_execute=False,
-            )
-        nb = json.loads(Path(tmp).read_text(encoding="utf-8"))
-        text = dumps(scrub(nb))
-        if _sdc_on(sdc):
-            text = hide_path(text, data)
-        Path(tmp).write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+
+async def _reset(km, kc) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    client = NotebookClient(nbformat.v4.new_notebook(), km=km, timeout=120)
+    client.kc = kc
+    reply = await client.async_wait_for_reply(kc.execute(RESET, silent=True, store_history=False))
+    if reply is None or reply["content"].get("status") != "ok":
+        raise NotebookFailed(f"could not reset a kernel between notebooks: {(reply or {}).get('content')}")
+
+
+async def _run_pool(notebooks: list[Path], env: dict[str, str], jobs: int) -> dict[Path, dict]:
+    """Execute ``notebooks`` on ``jobs`` kernels started once: each kernel takes the next
+    notebook when it is free, and is reset between two (``RESET``), so each pays the
+    imports once instead of once per notebook. The audit notebook starts when the others
+    have finished."""
+    import asyncio
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    queue: asyncio.Queue[Path] = asyncio.Queue()
+    ordered = [b for b in notebooks if not is_audit(b)] + [b for b in notebooks if is_audit(b)]
+    for book in ordered:
+        queue.put_nowait(book)
+    done: dict[Path, dict] = {}
+    before_audit = asyncio.Event()
+    remaining = {b for b in notebooks if not is_audit(b)}
+    if not remaining:
+        before_audit.set()
+
+    async def worker() -> None:
+        km = AsyncKernelManager(kernel_name="python3")
+        await km.start_kernel(env=env, cwd=str(NOTEBOOKS))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=300)
+            fresh = True
+            while not queue.empty():
+                book = queue.get_nowait()
+                if not fresh:
+                    await _reset(km, kc)
+                fresh = False
+                if is_audit(book):
+                    await before_audit.wait()  # the audit reads the tables the others write
+                done[book] = await _execute(book, km, kc)
+                remaining.discard(book)
+                if not remaining:
+                    before_audit.set()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(jobs, len(notebooks))))))
+    return done
+
+
+def execute_notebooks(notebooks: list[Path], target, jobs: int = 2) -> list[Path]:
+    """Execute ``notebooks`` (``jobs`` kernels, in this process) with the target's settings
+    writing into ``target.root``; write each executed copy to ``notebooks/<name>`` through
+    the guard; return the paths written. The first failure stops the run (NotebookFailed)."""
+    from painreview import guard
+    from painreview.settings import Settings
+
+    import asyncio
+
+    if not notebooks:
+        return []
+    settings = target.settings
+    env = kernel_env(Settings(settings.data, target.root, settings.conversion, settings.sdc, settings.jobs))
+    with _kernel_chatter_silenced():
+        executed = asyncio.run(_run_pool(list(notebooks), env, jobs))
+    return [guard.write(target, f"notebooks/{book.name}", dumps(scrub(executed[book]))) for book in notebooks]
+
+
+def repository_notebooks() -> list[Path]:
+    """The pipeline's notebooks, in order (``notebooks/NN_*.ipynb``)."""
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def is_audit(notebook: Path) -> bool:
+    """The audit notebook reads the tables the others write, so it runs after them."""
+    return "audit" in Path(notebook).stem

@@ -2,17 +2,73 @@
 disclosure control.
 
 Notebooks and commands call these so that every output is written and read back the
-same way: CSVs and renderings
-through ``pipeline.write_tables``, figures through ``savefig.save_figure`` into
-``OUT/figures``, and, when the run's ``sdc`` option is on, every frame through
-``sdc.protect`` before it is shown or written.
+same way: CSVs and renderings as ``pipeline.table_texts`` gives them, figures as
+``savefig.figure_bytes`` gives them into ``OUT/figures``, every file through the guard
+(``painreview.guard.write``), and, when the run's ``sdc`` setting is on, every frame
+through ``sdc.protect`` before it is shown or written.
+
+Where to write is a *run* (:func:`notebook_run`), a guard ``Target``, or a folder (then
+checked as the output root of a run on unknown data: new, empty or made by this package,
+and outside the repository unless git ignores it).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+
+from painreview import guard
+from painreview.settings import Settings
+
+
+@dataclass(frozen=True)
+class Run:
+    """A notebook's run: its checked settings and its guarded output root."""
+
+    settings: Settings
+    target: guard.Target
+
+    @property
+    def data(self) -> Path:
+        return self.settings.data
+
+    @property
+    def conversion(self) -> str:
+        return self.settings.conversion
+
+    @property
+    def sdc(self) -> bool:
+        return self.settings.sdc
+
+    @property
+    def summary(self) -> str:
+        """One line naming the settings, the data folder by its name only."""
+        record = self.settings.record()
+        return f"data: {record['data']}, conversion: {record['conversion']}, disclosure control: {record['sdc']}"
+
+
+def notebook_run(data_dir=None, out_dir=None, conversion=None, sdc=None) -> Run:
+    """Check a notebook's parameters (``painreview.paths.notebook_settings``: None takes the
+    driver's setting, else the repository's) and guard its output root; SettingError or
+    guard.Refused with one line otherwise."""
+    from painreview.paths import notebook_settings
+
+    settings = notebook_settings(data_dir, out_dir, conversion, sdc)
+    return Run(settings, guard.open_target(settings))
+
+
+def _target(where) -> guard.Target:
+    return where.target if isinstance(where, Run) else guard.target_for(where)
+
+
+def _root(where) -> Path:
+    if isinstance(where, Run):
+        return where.target.root
+    if isinstance(where, guard.Target):
+        return where.root
+    return Path(where)
 
 
 def released(tables: dict[str, pd.DataFrame], sdc: str | bool) -> dict[str, pd.DataFrame]:
@@ -23,11 +79,12 @@ def released(tables: dict[str, pd.DataFrame], sdc: str | bool) -> dict[str, pd.D
     return disclosure.protect(tables) if disclosure.is_on(sdc) else dict(tables)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
-    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2)."""
-    from painreview.pipeline import write_tables as write
+def write_tables(tables: dict[str, pd.DataFrame], where) -> list[Path]:
+    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2) through the guard."""
+    from painreview.pipeline import table_texts
 
-    return write(tables, out_dir)
+    target = _target(where)
+    return [guard.write(target, f"tables/{name}", text) for name, text in table_texts(tables).items()]
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -40,21 +97,21 @@ def read_table(path: str | Path) -> pd.DataFrame:
                        keep_default_na=False, na_values=[""], encoding="utf-8", float_precision="round_trip")
 
 
-def read_tables(out_dir: str | Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+def read_tables(where, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     """``OUT/tables/<name>.csv`` for each name; FileNotFoundError naming every missing one."""
-    folder = Path(out_dir) / "tables"
+    root = _root(where)
+    folder = root / "tables"
     missing = [folder / f"{name}.csv" for name in names if not (folder / f"{name}.csv").is_file()]
     if missing:
         raise FileNotFoundError(f"missing {', '.join(str(p) for p in missing)} "
-                                f"(run `python -m painreview tables DATA --out {out_dir}` first)")
+                                f"(run `python -m painreview tables DATA --out {root}` first)")
     return {name: read_table(folder / f"{name}.csv") for name in names}
 
 
-def write_figure(fig, out_dir: str | Path, stem: str) -> Path:
-    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg``; return the PNG's path."""
-    from painreview.savefig import save_figure
+def write_figure(fig, where, stem: str) -> Path:
+    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg`` through the guard; return the PNG's path."""
+    from painreview.savefig import figure_bytes
 
-    folder = Path(out_dir) / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    png, _svg = save_figure(fig, folder / stem)
-    return png
+    target = _target(where)
+    paths = {suffix: guard.write(target, f"figures/{stem}{suffix}", data) for suffix, data in figure_bytes(fig).items()}
+    return paths[".png"]

@@ -1,7 +1,7 @@
 """Compute every table of the output contract and write them under ``OUT/tables``.
 
-``build_tables`` is pure (typed frames in, DataFrames out); ``write_tables`` is the only
-I/O: CSV in UTF-8 with ``\\n`` line ends, no index, floats at full precision (shortest
+``build_tables`` is pure (typed frames in, DataFrames out); ``table_texts`` gives the
+files' texts, written through the output guard by ``write_tables``: CSV in UTF-8 with ``\\n`` line ends, no index, floats at full precision (shortest
 repr that round-trips), plus Markdown and HTML renderings of Tables 1 and 2. The same
 tables give the same bytes.
 """
@@ -40,23 +40,20 @@ def csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n", float_format=None)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir) -> list[Path]:
-    """Write ``out_dir/tables/<name>.csv`` for every table, and ``table1.md``,
-    ``table1.html``, ``table2.md``, ``table2.html``; return the paths written, in order."""
-    folder = Path(out_dir) / "tables"
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-
-    def write(name: str, text: str) -> None:
-        path = folder / name
-        with open(path, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        written.append(path)
-
-    for name, frame in tables.items():
-        write(f"{name}.csv", csv_text(frame))
+def table_texts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+    """``{file name: text}`` of every table as written: ``<name>.csv`` for each, and
+    ``table1.md``, ``table1.html``, ``table2.md``, ``table2.html``, in that order."""
+    texts = {f"{name}.csv": csv_text(frame) for name, frame in tables.items()}
     for name in RENDERED:
         if name in tables:
-            write(f"{name}.md", to_markdown(tables[name], name))
-            write(f"{name}.html", to_html(tables[name], name))
-    return written
+            texts[f"{name}.md"] = to_markdown(tables[name], name)
+            texts[f"{name}.html"] = to_html(tables[name], name)
+    return texts
+
+
+def write_tables(tables: dict[str, pd.DataFrame], out_dir) -> list[Path]:
+    """Write ``out_dir/tables/<name>.csv`` for every table and the renderings of Tables
+    1–2 through the output guard (``painreview.outputs.write_tables``); return the paths."""
+    from painreview.outputs import write_tables as guarded
+
+    return guarded(tables, out_dir)

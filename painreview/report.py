@@ -208,6 +208,8 @@ def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> 
         ("Data folder", run.get("data_dir")),
         ("Input files", f"{len(manifest.get('inputs', {}))} (SHA-256 in the manifest below)"),
         ("Conversion table", f"{run.get('conversion', {}).get('name')} ({run.get('conversion', {}).get('file')})"),
+        ("Disclosure control (SDC)", {"on": "on: counts protected before release", "off": "off: unprotected, "
+                                      "not for release from a secure setting"}.get(run.get("sdc"), "not recorded")),
         ("Package", f"painreview {manifest.get('package', {}).get('version')}"),
         ("Code", commit_text),
         ("Python", f"{env.get('python')} on {env.get('platform')}"),

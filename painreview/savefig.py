@@ -35,6 +35,21 @@ SVG_METADATA = {"Date": None, "Creator": None, "Contributor": None, "Source": No
 PNG_METADATA = {"Software": None}
 
 
+def figure_bytes(fig: Figure, dpi: int = DPI) -> dict[str, bytes]:
+    """``{".png": bytes, ".svg": bytes}`` of ``fig``, saved with the settings above."""
+    import io
+
+    import matplotlib
+
+    found = {}
+    with matplotlib.rc_context(RC):
+        for suffix, fmt, meta, extra in ((".png", "png", PNG_METADATA, {"dpi": dpi}), (".svg", "svg", SVG_METADATA, {})):
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, metadata=meta, **extra)
+            found[suffix] = buffer.getvalue()
+    return found
+
+
 def save_figure(fig: Figure, stem: str | Path, dpi: int = DPI) -> tuple[Path, Path]:
     """Write ``<stem>.png`` and ``<stem>.svg`` (parent folders created); return both paths."""
     import matplotlib

@@ -175,3 +175,24 @@ def sdc_releases(tmp_path_factory):
     releases = {name: (data, build_release(data, root / f"out_{name}")) for name, data in datasets.items()}
     releases["synthetic_off"] = (datasets["synthetic"], build_release(datasets["synthetic"], root / "out_off", "off"))
     return releases
+
+
+@pytest.fixture
+def mark_package_output():
+    """A function that makes a hand-made output root look like one this package wrote: it
+    writes the marker (``painreview.guard.MARKER``) listing every file under tables/,
+    figures/ and notebooks/ with its hash, as a run would have."""
+    import hashlib
+    import json
+
+    def mark(out: Path) -> Path:
+        files = {p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                 for sub in ("tables", "figures", "notebooks") if (out / sub).is_dir()
+                 for p in sorted((out / sub).rglob("*")) if p.is_file()}
+        for name in ("report.html", "manifest.json"):
+            if (out / name).is_file():
+                files[name] = hashlib.sha256((out / name).read_bytes()).hexdigest()
+        (out / ".painreview-output").write_text(json.dumps({"painreview_output": 1, "files": files}))
+        return out
+
+    return mark

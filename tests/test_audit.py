@@ -189,8 +189,9 @@ def write_tables(out, results: dict[str, float]) -> None:
     pd.DataFrame({"key": list(results), "value": list(results.values())}).to_csv(tables / "results.csv", index=False)
 
 
-def test_the_command_writes_a_deterministic_audit_csv_and_a_summary(tmp_path, capsys):
+def test_the_command_writes_a_deterministic_audit_csv_and_a_summary(tmp_path, capsys, mark_package_output):
     write_tables(tmp_path, {"invited": 59, "enrolled": 34, "enrolled_percent": 100 * 34 / 59})
+    mark_package_output(tmp_path)
     args = argparse.Namespace(out=str(tmp_path))
     assert cli_audit.run(args) == 0
     first = (tmp_path / "tables" / "audit.csv").read_bytes()

@@ -114,7 +114,7 @@ def test_assemble_manifest_is_pure_and_complete():
         "package": {"name": "painreview", "version": "0.1.0"},
         "code": {"git_commit": "abc", "git_dirty": False, "lock_sha256": "4", "source_sha256": None},
         "environment": {"python": "3.11.9", "platform": "Linux", "packages": {"pandas": "2.3.3"}},
-        "run": {"data_dir": "data/synthetic",
+        "run": {"data_dir": "data/synthetic", "sdc": None,
                 "conversion": {"name": "cdc_2022", "file": "painreview/data/mme_cdc_2022.csv", "sha256": "3"}},
         "inputs": {"x.csv": {"sha256": "2", "size": 2}},
         "outputs": {"tables/a.csv": {"sha256": "1", "size": 1}},

@@ -217,9 +217,10 @@ def write_run(tmp_path: Path) -> tuple[Path, Path]:
     return out, data
 
 
-def test_the_command_writes_manifest_then_report_deterministically(tmp_path, capsys):
+def test_the_command_writes_manifest_then_report_deterministically(tmp_path, capsys, mark_package_output):
     out, data = write_run(tmp_path)
-    args = argparse.Namespace(out=str(out), data=str(data), conversion="opioids_aware")
+    mark_package_output(out)
+    args = argparse.Namespace(out=str(out), data=str(data), conversion="opioids_aware", sdc="off")
     assert cli_report.run(args) == 0
     report1, manifest1 = (out / "report.html").read_bytes(), (out / "manifest.json").read_bytes()
     assert cli_report.run(args) == 0
@@ -237,15 +238,16 @@ def test_the_command_writes_manifest_then_report_deterministically(tmp_path, cap
     assert "report: " in capsys.readouterr().out
 
 
-def test_the_command_reports_missing_inputs_in_one_line(tmp_path, capsys):
+def test_the_command_reports_missing_inputs_in_one_line(tmp_path, capsys, mark_package_output):
     out, data = write_run(tmp_path)
-    args = argparse.Namespace(out=str(out), data=str(tmp_path / "nowhere"), conversion="opioids_aware")
-    assert cli_report.run(args) == 1
+    mark_package_output(out)
+    args = argparse.Namespace(out=str(out), data=str(tmp_path / "nowhere"), conversion="opioids_aware", sdc="off")
+    assert cli_report.run(args) == 2  # a bad setting
     (out / "tables" / "results.csv").unlink()
-    assert cli_report.run(argparse.Namespace(out=str(out), data=str(data), conversion="opioids_aware")) == 1
-    assert cli_report.run(argparse.Namespace(out=str(tmp_path / "out"), data=str(data), conversion="nope")) == 1
+    assert cli_report.run(argparse.Namespace(out=str(out), data=str(data), conversion="opioids_aware", sdc="off")) == 1
+    assert cli_report.run(argparse.Namespace(out=str(tmp_path / "out"), data=str(data), conversion="nope", sdc="off")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and "nowhere" in err[0] and "results.csv" in err[1]
+    assert len(err) == 3 and "nowhere" in err[0] and "results.csv" in err[1] and "CONVERSION" in err[2]
     assert not (out / "report.html").exists()
 
 

@@ -664,15 +664,6 @@ def test_the_signed_rank_test_as_a_notebook_prints_it():
     assert sdc.signrank_text(-1.2, 0.23, 6, "on") == "z = [REDACTED], P = [REDACTED]"
 
 
-def test_under_sdc_a_notebook_names_the_data_folder_without_its_path(tmp_path):
-    from painreview.notebook_run import hide_path
-
-    data = tmp_path / "secure export"
-    text = '{"data_dir": "' + str(data) + '", "x": "' + str(data) + '/service_users.csv"}'
-    hidden = hide_path(text, data)
-    assert str(tmp_path) not in hidden and '"data_dir": "secure export"' in hidden
-
-
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, 80).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
 def test_a_protected_footnote_says_all_diagnosed_only_when_all_were(counts):
