@@ -74,15 +74,21 @@ CONVERSION_RESULTS = (("dose_baseline_median", "statistic"), ("dose_follow_up_me
                       ("dose_above_120_baseline_n", "count"), ("dose_above_120_to_below_n", "count"))
 
 
-def sensitivity(frames: dict, conversion: str = "opioids_aware") -> pd.DataFrame:
-    """The output contract's ``sensitivity.csv`` (see the module docstring)."""
+def sensitivity(frames: dict, conversion: str | pd.DataFrame = "opioids_aware") -> pd.DataFrame:
+    """The output contract's ``sensitivity.csv`` (see the module docstring). A conversion
+    given as a table rather than by name goes by the name of the shipped table it equals,
+    or ``custom`` (then compared with every documented table)."""
     limits = thresholds()
+    run_table = mme.as_table(conversion)
+    if not isinstance(conversion, str):
+        same = [name for name in mme.known_tables() if mme.as_table(name).equals(run_table)]
+        conversion = same[0] if same else "custom"
     ref = choices()
     rows: list[dict] = []
 
     # Conversion table: the run's against every other documented table.
     def dose_values(name):
-        table = mme.as_table(name)
+        table = run_table if name == conversion else mme.as_table(name)
         values = dict(dose_results(frames["prescriptions"], table, limits))
         return values, _dose_groups(mme.patient_doses(frames["prescriptions"], table))
 
@@ -121,7 +127,7 @@ def sensitivity(frames: dict, conversion: str = "opioids_aware") -> pd.DataFrame
         count = paper[f"{key}_n"]
         rows.append(_row(f"{key}_percent", "percent", "denominator", "paired", "enrolled", percent(count, enrolled),
                          paper[f"{key}_percent"], enrolled, n_paired))
-    doses = mme.patient_doses(frames["prescriptions"], mme.as_table(conversion))
+    doses = mme.patient_doses(frames["prescriptions"], run_table)
     pairs = paired(doses, DOSE)
     for tp in (BASELINE, FOLLOW_UP):
         key = f"dose_{tp}_median"
