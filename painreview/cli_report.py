@@ -84,5 +84,6 @@ def run(args) -> int:
         fh.write(html)
     if missing:
         print(f"report: figures not found in {out / 'figures'}: {', '.join(missing)}", file=sys.stderr)
-    print(f"report: {target} and {out / 'manifest.json'} ({len(figures)} of {len(FIGURES)} figures)")
+    shown = sum(stem in figures for stem in FIGURES)
+    print(f"report: {target} and {out / 'manifest.json'} ({shown} of {len(FIGURES)} figures)")
     return 0

@@ -4,7 +4,7 @@ paper): a pure builder, the ``estimates.csv`` frame in, a matplotlib ``Figure`` 
 One panel per measure (``measures.csv`` order: the dose, then Figure 3's and Figure 4's
 measures), each on its instrument's range of change: ±(axis_max − axis_min) of
 ``measures.csv`` (a score can fall or rise by at most its range); the dose, which has no
-upper limit, on ± 1.1 × the largest |limit| drawn, rounded up to a multiple of 10 mg/day. Two
+upper limit, on ± 1.1 × the largest |limit| drawn, rounded up to a multiple of 20 mg/day. Two
 rows per panel: the Hodges–Lehmann estimate with its 95% CI (as R's ``wilcox.test``) and
 the mean with its t 95% CI. A line marks no change; the better direction is written
 under the axis. A panel whose estimates are withheld (``[REDACTED]``, disclosure
@@ -27,7 +27,7 @@ ROWS = (("hl_estimate", "hl_ci_low", "hl_ci_high", "Hodges–Lehmann", "o", figs
 NOTE = ("Exploratory, not in the paper. Change = follow-up − baseline, service users with both. Circles: "
         "Hodges–Lehmann estimate with its 95% CI (R's wilcox.test: exact, or normal approximation with "
         "continuity correction; zero changes dropped); squares: mean change with its t 95% CI. Each panel "
-        "spans its instrument's possible change.")
+        "spans its instrument's possible change (the dose, which has no maximum: its widest interval).")
 
 
 def _float(value) -> float | None:
@@ -41,12 +41,13 @@ def _float(value) -> float | None:
 
 def panel_range(spec: pd.Series, values: list[float]) -> tuple[float, float]:
     """The x range of a panel: ± the instrument's span, or for an open scale (no axis_max)
-    ± 1.1 × the largest |value| rounded up to a multiple of 10 (10 when there is none)."""
+    ± 1.1 × the largest |value| rounded up to a multiple of 20 (20 when there is none), so
+    that the five ticks fall on multiples of 10."""
     if pd.notna(spec["axis_max"]):
         span = float(spec["axis_max"]) - float(spec["axis_min"])
         return -span, span
     biggest = max([abs(v) for v in values] + [0.0])
-    span = max(10.0, 10 * math.ceil(1.1 * biggest / 10))
+    span = max(20.0, 20 * math.ceil(1.1 * biggest / 20))
     return -span, span
 
 

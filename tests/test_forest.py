@@ -24,8 +24,8 @@ def test_panel_ranges_are_the_instruments_possible_change():
     spec = measures().set_index("measure")
     assert panel_range(spec.loc["comm_total"], [-44.0]) == (-68.0, 68.0)  # COMM 0-68
     assert panel_range(spec.loc["wemwbs_total"], []) == (-56.0, 56.0)  # WEMWBS 14-70
-    assert panel_range(spec.loc["dose_mme"], [-44.0, 3.0]) == (-50.0, 50.0)  # 1.1 × 44 → 50
-    assert panel_range(spec.loc["dose_mme"], []) == (-10.0, 10.0)
+    assert panel_range(spec.loc["dose_mme"], [-44.0, 3.0]) == (-60.0, 60.0)  # 1.1 × 44 = 48.4 → 60
+    assert panel_range(spec.loc["dose_mme"], []) == (-20.0, 20.0)
 
 
 def test_one_panel_per_measure_in_figure_order():

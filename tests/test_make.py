@@ -54,7 +54,7 @@ def test_another_valid_dataset_writes_a_complete_set_under_out_and_nothing_else(
     figures = {p.name for p in (out / "figures").iterdir()}
     assert figures == {f"{stem}.{ext}" for stem in ("figure1_flow", "figure2_dose",
                                                     "figure3_outcomes_higher_better",
-                                                    "figure4_outcomes_lower_better")
+                                                    "figure4_outcomes_lower_better", "estimates_forest")
                        for ext in ("png", "svg")}
     assert len(list((out / "notebooks").glob("[0-9][0-9]_*.ipynb"))) == len(list((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")))
     assert (out / "report.html").is_file() and (out / "manifest.json").is_file()
