@@ -72,7 +72,10 @@ details summary{cursor:pointer;margin:.6rem 0;font-weight:bold}
 p.note{font-size:.88rem;color:#333;margin:.2rem 0 .3rem}
 .counts span{display:inline-block;margin-right:1rem;padding:.15rem .5rem;border-radius:3px}
 p.exploratory{background:#fdf0e6;border-left:4px solid #D55E00;padding:.4rem .7rem;font-size:.9rem}
-table.intext td.wording{font-style:italic}table.intext td.where{white-space:nowrap;font-size:.8rem;color:#444}
+table.intext{width:100%;table-layout:fixed}table.intext td.wording{font-style:italic}
+table.intext th:nth-child(1){width:47%}table.intext th:nth-child(2){width:29%}
+table.intext th:nth-child(n+3){width:8%}
+#estimates td,#sensitivity td.num{white-space:nowrap}
 """
 
 
@@ -352,13 +355,26 @@ def _in_text(results: pd.DataFrame | None, published: pd.DataFrame | None, audit
 # ------------------------------------------------------------------ exploratory outputs
 
 
+def _two_places(x) -> str:
+    """An estimate at 2 decimals, half away from zero, trailing zeros dropped (a
+    Hodges–Lehmann root is only known to R's tolerance, 1e-4, so no scientific notation)."""
+    from painreview.rounding import round_half_away
+
+    text = format(round_half_away(float(x), 2), "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
 def _with_ci(est, low, high) -> str:
     """``est (low to high)`` for reading; a withheld or missing estimate as it is."""
-    if isinstance(est, str) or est is None or (isinstance(est, float) and math.isnan(est)):
+    def bad(v):
+        return isinstance(v, str) or v is None or (isinstance(v, float) and math.isnan(v))
+
+    if bad(est):
         return display_number(est)
-    if any(isinstance(v, str) or v is None or (isinstance(v, float) and math.isnan(v)) for v in (low, high)):
-        return display_number(est)
-    return f"{display_number(est)} ({display_number(low)} to {display_number(high)})"
+    if bad(low) or bad(high):
+        return _two_places(est)
+    return f"{_two_places(est)} ({_two_places(low)} to {_two_places(high)})"
 
 
 def _exploratory(tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
