@@ -51,8 +51,30 @@ _VOLATILE_NB = ("start_time", "end_time", "duration", "input_path", "output_path
 _VOLATILE_CELL = ("execution",)
 
 
+def coalesce_streams(nb: dict) -> dict:
+    """Join each cell's consecutive stream outputs of the same name (stdout, stderr) into
+    one: how the kernel splits printed text into messages depends on timing (a busy
+    machine splits one cell's prints in two), the text does not (as nbconvert's
+    ``coalesce_streams`` preprocessor)."""
+    for cell in nb.get("cells", []):
+        merged: list[dict] = []
+        for output in cell.get("outputs", []):
+            last = merged[-1] if merged else None
+            if (output.get("output_type") == "stream" and last is not None
+                    and last.get("output_type") == "stream" and last.get("name") == output.get("name")):
+                text = "".join(last["text"]) + "".join(output.get("text", ""))
+                last["text"] = text.splitlines(keepends=True)
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb
+
+
 def scrub(nb: dict) -> dict:
-    """Drop metadata that changes from run to run (times, paths, versions); keep the rest."""
+    """Drop metadata that changes from run to run (times, paths, versions); keep the rest;
+    join split stream outputs (:func:`coalesce_streams`)."""
+    coalesce_streams(nb)
     meta = nb.setdefault("metadata", {})
     pm = meta.get("papermill")
     if isinstance(pm, dict):
