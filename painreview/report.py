@@ -73,8 +73,8 @@ p.note{font-size:.88rem;color:#333;margin:.2rem 0 .3rem}
 .counts span{display:inline-block;margin-right:1rem;padding:.15rem .5rem;border-radius:3px}
 p.exploratory{background:#fdf0e6;border-left:4px solid #D55E00;padding:.4rem .7rem;font-size:.9rem}
 table.intext{width:100%;table-layout:fixed}table.intext td.wording{font-style:italic}
-table.intext th:nth-child(1){width:47%}table.intext th:nth-child(2){width:29%}
-table.intext th:nth-child(n+3){width:8%}
+table.intext th:nth-child(1){width:43%}table.intext th:nth-child(2){width:29%}
+table.intext th:nth-child(3){width:9%}table.intext th:nth-child(4){width:10.5%}table.intext th:nth-child(5){width:8.5%}
 #estimates td,#sensitivity td.num{white-space:nowrap}
 """
 
