@@ -1,7 +1,8 @@
 """``python -m painreview report OUT [--data DIR --conversion NAME]``: write
 ``OUT/manifest.json``, then ``OUT/report.html`` (which embeds the manifest).
 
-Reads OUT/tables (table1, table2, results required; outcomes and thematic_tallies
+Reads OUT/tables (table1, table2, results required; outcomes, thematic_tallies and the
+exploratory estimates and sensitivity
 shown when present), OUT/figures (SVG preferred, PNG otherwise) and the package's
 published values; computes the audit afresh from those tables (the same function as
 ``python -m painreview audit``, without writing audit.csv). The manifest leaves out
@@ -14,7 +15,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-OPTIONAL_TABLES = ("outcomes", "thematic_tallies")
+OPTIONAL_TABLES = ("outcomes", "thematic_tallies", "estimates", "sensitivity")
 
 
 def add_arguments(parser) -> None:
@@ -34,7 +35,9 @@ def _labels() -> dict[str, dict[str, str]]:
         measure_labels = dict(zip(measures["measure"], measures["label"]))
     except FileNotFoundError:
         measure_labels = {}
-    return {"measure": measure_labels, "timepoint": labels("timepoint"), "role": labels("role")}
+    choices = read_reference("sensitivity_choices.csv")
+    return {"measure": measure_labels, "timepoint": labels("timepoint"), "role": labels("role"),
+            "choice": dict(zip(choices["choice"], choices["label"]))}
 
 
 def write_report(target, settings) -> tuple[list[Path], list[str]]:
@@ -68,7 +71,7 @@ def write_report(target, settings) -> tuple[list[Path], list[str]]:
     checks = check_paper(published)
     html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=settings.sdc),
                         paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
-                        sdc=settings.sdc)
+                        sdc=settings.sdc, published=published)
     written.append(guard.write(target, "report.html", html))
     return written, missing
 

@@ -13,18 +13,21 @@ from pathlib import Path
 import pandas as pd
 
 from painreview import mme
+from painreview.estimates import estimates
 from painreview.outcomes import outcomes
 from painreview.render import to_html, to_markdown
 from painreview.results import results
+from painreview.sensitivity import sensitivity
 from painreview.tables import table1, table2
 from painreview.thematic import thematic_tallies
 
-TABLE_NAMES = ("table1", "table2", "outcomes", "results", "thematic_tallies")
+TABLE_NAMES = ("table1", "table2", "outcomes", "results", "thematic_tallies", "estimates", "sensitivity")
 RENDERED = ("table1", "table2")
 
 
 def build_tables(frames: dict, conversion: str | pd.DataFrame = "opioids_aware") -> dict[str, pd.DataFrame]:
-    """table1, table2, outcomes, results and thematic_tallies from the typed frames."""
+    """table1, table2, outcomes, results, thematic_tallies, and the exploratory estimates
+    and sensitivity (not in the paper), from the typed frames."""
     table = mme.as_table(conversion)
     return {
         "table1": table1(frames),
@@ -32,6 +35,8 @@ def build_tables(frames: dict, conversion: str | pd.DataFrame = "opioids_aware")
         "outcomes": outcomes(frames, table),
         "results": results(frames, table),
         "thematic_tallies": thematic_tallies(frames["interviews"], frames["codebook"], frames["coded_segments"]),
+        "estimates": estimates(frames, table),
+        "sensitivity": sensitivity(frames, conversion),
     }
 
 

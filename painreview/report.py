@@ -3,8 +3,10 @@
 In the paper's order: title and data/run summary, Figure 1, Table 1, Table 2, Figure 2,
 Figures 3 and 4 (with the outcome summaries they draw), in-text results, thematic
 tallies, then the audit — counts by status, the paper's own slips, the disagreements
-(paper_inconsistent, then mismatch), and the matches folded in a ``<details>`` — and the
-manifest of the run.
+(paper_inconsistent, then mismatch), and the matches folded in a ``<details>`` — then,
+labelled "Exploratory, not in the paper", the forest plot, estimates and sensitivity
+tables, and the manifest of the run. The in-text results quote the paper's wording
+(``published.csv``), grouped by where the paper prints them.
 
 Self-contained: CSS inline, figures embedded as ``data:`` URIs (SVG when available, else
 PNG; as ``<img>`` so that the figures' internal ids cannot collide and no script can
@@ -38,6 +40,13 @@ FIGURES = {
 FIGURE_WIDTH = {"figure1_flow": "single", "figure2_dose": "single",
                 "figure3_outcomes_higher_better": "double", "figure4_outcomes_lower_better": "double"}
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png"}
+# Figures that are not the paper's (exploratory), with their captions; optional in a run.
+EXPLORATORY_FIGURES = {
+    "estimates_forest": "Exploratory, not in the paper. Paired changes (follow-up − baseline) with 95% confidence "
+                        "intervals: Hodges–Lehmann (circles) and mean (squares); each panel on its instrument's range.",
+}
+FIGURE_WIDTH["estimates_forest"] = "double"
+EXPLORATORY_LABEL = "Exploratory, not in the paper"
 
 CSS = """
 body{font-family:"DejaVu Sans",Arial,Helvetica,sans-serif;font-size:15px;line-height:1.45;color:#1a1a1a;
@@ -62,6 +71,11 @@ table.audit{font-size:.8rem;width:100%}table.audit code{overflow-wrap:anywhere;w
 details summary{cursor:pointer;margin:.6rem 0;font-weight:bold}
 p.note{font-size:.88rem;color:#333;margin:.2rem 0 .3rem}
 .counts span{display:inline-block;margin-right:1rem;padding:.15rem .5rem;border-radius:3px}
+p.exploratory{background:#fdf0e6;border-left:4px solid #D55E00;padding:.4rem .7rem;font-size:.9rem}
+table.intext{width:100%;table-layout:fixed}table.intext td.wording{font-style:italic}
+table.intext th:nth-child(1){width:43%}table.intext th:nth-child(2){width:29%}
+table.intext th:nth-child(3){width:9%}table.intext th:nth-child(4){width:10.5%}table.intext th:nth-child(5){width:8.5%}
+#estimates td,#sensitivity td.num{white-space:nowrap}
 """
 
 
@@ -99,7 +113,7 @@ def data_uri(media_type: str, content: bytes) -> str:
 
 
 def _figure(stem: str, figures: dict[str, tuple[str, bytes]]) -> str:
-    caption = FIGURES.get(stem, stem)
+    caption = FIGURES.get(stem) or EXPLORATORY_FIGURES.get(stem, stem)
     width = FIGURE_WIDTH.get(stem, "double")
     if stem not in figures:
         return f'<figure id="{e(stem)}" class="{width}"><p class="missing">{e(stem)} was not found in figures/.</p>' \
@@ -278,10 +292,158 @@ def _manifest(manifest: dict) -> str:
     ])
 
 
+# --------------------------------------------------------------------- in-text results
+
+TABLE_LOCATIONS = ("Table 1", "Table 2")
+
+
+def _at_printed_precision(value, decimals) -> str:
+    """A reproduced value at the paper's printed decimals (half away from zero); a value
+    that would show as 0 there but is not 0 (a small p) as :func:`display_number` shows it."""
+    from painreview.rounding import round_half_away
+
+    try:
+        x, places = float(value), int(decimals)
+    except (TypeError, ValueError):
+        return display_number(value)
+    if math.isnan(x):
+        return "—"
+    shown = round_half_away(x, places)
+    return display_number(x) if (shown == 0 and x != 0) else format(shown, "f")
+
+
+def _in_text(results: pd.DataFrame | None, published: pd.DataFrame | None, audit_table: pd.DataFrame) -> str:
+    """The in-text numbers as the paper prints them: grouped by where they are printed (paper
+    order), each phrase quoted (``published.csv`` ``wording``) with its numbers' keys, the
+    published and the reproduced value (at the printed precision; full value on hovering)
+    and the audit status; then the results the paper does not print, as bare keys."""
+    if results is None:
+        return '<p class="missing">results.csv was not found in tables/.</p>'
+    bare_note = ('<p class="note">Every in-text number, recomputed (results.csv). Values are rounded here for '
+                 "reading; the CSV keeps full precision.</p>\n")
+    usable = (published is not None and "wording" in published.columns and len(published) == len(audit_table)
+              and list(published["key"]) == list(audit_table["key"]))
+    if not usable:
+        return bare_note + _table(results, [("key", "Key"), ("value", "Value")], numeric={"value"},
+                                  table_id="results_table")
+    pub = published.reset_index(drop=True).assign(status=list(audit_table["status"]),
+                                                  reproduced=list(audit_table["reproduced"]))
+    text = pub[~pub["location"].isin(TABLE_LOCATIONS)]
+    parts = ['<p class="note">Every number the paper prints outside its tables, in the paper\'s words, grouped by '
+             "where it is printed: the published value and the value this run reproduced, at the printed "
+             "precision (the full value shows on hovering; results.csv keeps it). Then the results the paper "
+             "does not print.</p>"]
+    for location in dict.fromkeys(text["location"]):
+        group = text[text["location"] == location].to_dict("records")
+        parts.append(f"<h3>{e(location)}</h3>")
+        rows = []
+        i = 0
+        while i < len(group):
+            j = i
+            while j + 1 < len(group) and group[j + 1]["wording"] == group[i]["wording"]:
+                j += 1
+            span = j - i + 1
+            for k, rec in enumerate(group[i: j + 1]):
+                wording = (f'<td class="wording" rowspan="{span}">“{e(rec["wording"])}”</td>' if k == 0 else "")
+                reproduced = _at_printed_precision(rec["reproduced"], rec["decimals"])
+                rows.append(f'<tr class="status-{e(rec["status"])}">{wording}<td><code>{e(rec["key"])}</code></td>'
+                            f'<td class="num">{e(rec["published"])}</td>'
+                            f'<td class="num" title="{e(rec["reproduced"])}">{e(reproduced)}</td>'
+                            f"<td>{e(rec['status'])}</td></tr>")
+            i = j + 1
+        parts.append('<table class="intext audit"><thead><tr><th scope="col">The paper\'s words</th>'
+                     '<th scope="col">Key</th><th scope="col">Published</th><th scope="col">Reproduced</th>'
+                     '<th scope="col">Status</th></tr></thead><tbody>' + "\n".join(rows) + "</tbody></table>")
+    printed = set(pub["key"])
+    rest = results[~results["key"].isin(printed)]
+    parts.append("<h3>Not printed in the paper</h3>")
+    parts.append('<p class="note">Results the contract defines that the paper does not print (bare keys; '
+                 "rounded here for reading).</p>")
+    parts.append(_table(rest, [("key", "Key"), ("value", "Value")], numeric={"value"}, table_id="results_table",
+                        mono={"key"}, css_class="audit"))
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------ exploratory outputs
+
+
+def _two_places(x) -> str:
+    """An estimate at 2 decimals, half away from zero, trailing zeros dropped (a
+    Hodges–Lehmann root is only known to R's tolerance, 1e-4, so no scientific notation)."""
+    from painreview.rounding import round_half_away
+
+    text = format(round_half_away(float(x), 2), "f")
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    return "0" if text in ("-0", "") else text
+
+
+def _with_ci(est, low, high) -> str:
+    """``est (low to high)`` for reading; a withheld or missing estimate as it is."""
+    def bad(v):
+        return isinstance(v, str) or v is None or (isinstance(v, float) and math.isnan(v))
+
+    if bad(est):
+        return display_number(est)
+    if bad(low) or bad(high):
+        return _two_places(est)
+    return f"{_two_places(est)} ({_two_places(low)} to {_two_places(high)})"
+
+
+def _exploratory(tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
+                 labels: dict[str, dict[str, str]]) -> str:
+    """The forest plot, estimates.csv and sensitivity.csv, under the exploratory label."""
+    parts = [f'<p class="exploratory"><strong>{e(EXPLORATORY_LABEL)}.</strong> The paper prints medians and one '
+             "p-value. These show how uncertain each paired change is (estimates.csv) and how much the choices the "
+             "paper does not state move its headline results (sensitivity.csv). Nothing here is compared with "
+             "the paper.</p>"]
+    if "estimates_forest" in figures:
+        parts.append(_figure("estimates_forest", figures))
+    est = tables.get("estimates")
+    measure = labels.get("measure", {})
+    if est is None:
+        parts.append('<p class="missing">estimates.csv was not found in tables/.</p>')
+    else:
+        frame = pd.DataFrame({
+            "measure": [measure.get(m, m) for m in est["measure"]],
+            "n_paired": est["n_paired"], "n_nonzero": est["n_nonzero"], "median": est["median_difference"],
+            "hl": [_with_ci(*v) for v in zip(est["hl_estimate"], est["hl_ci_low"], est["hl_ci_high"])],
+            "level": est["hl_conf_level"], "method": est["hl_method"],
+            "mean": [_with_ci(*v) for v in zip(est["mean_difference"], est["mean_ci_low"], est["mean_ci_high"])],
+            "sd": est["sd_difference"], "dz": est["standardised_effect"]})
+        parts.append("<h3>Paired changes (estimates.csv)</h3>")
+        parts.append('<p class="note">Change = follow-up − baseline over the service users with both. '
+                     "Hodges–Lehmann estimate and 95% CI as R's wilcox.test(conf.int = TRUE) computes them "
+                     "(exact: Walsh averages; normal_cc: normal approximation with continuity correction; zero "
+                     "changes are dropped first, so they use the n changed); mean change with its t 95% CI; "
+                     "d_z = mean change ÷ SD of the changes.</p>")
+        parts.append(_table(frame, [("measure", "Measure"), ("n_paired", "n paired"), ("n_nonzero", "n changed"),
+                                    ("median", "Median change"), ("hl", "Hodges–Lehmann (95% CI)"),
+                                    ("level", "CI level"), ("method", "Method"), ("mean", "Mean change (95% CI)"),
+                                    ("sd", "SD"), ("dz", "d_z")],
+                            numeric={"n_paired", "n_nonzero", "median", "level", "sd", "dz"}, table_id="estimates"))
+    sens = tables.get("sensitivity")
+    if sens is None:
+        parts.append('<p class="missing">sensitivity.csv was not found in tables/.</p>')
+    else:
+        choice = labels.get("choice", {})
+        frame = sens.assign(paper_label=[choice.get(c, c) for c in sens["paper_choice"]],
+                            alt_label=[choice.get(c, c) for c in sens["alternative"]])
+        parts.append("<h3>Headline results under each unstated choice (sensitivity.csv)</h3>")
+        parts.append('<p class="note">One row per result and alternative; the value under the choice this '
+                     "reproduction makes (the contract's reading) beside it; n: the group each value describes. "
+                     "The choices and their sources: painreview/data/sensitivity_choices.csv.</p>")
+        parts.append(_table(frame, [("result", "Result"), ("setting", "Setting"), ("paper_label", "Paper's choice"),
+                                    ("paper_value", "Value"), ("paper_n", "n"), ("alt_label", "Alternative"),
+                                    ("value", "Value"), ("n", "n")],
+                            numeric={"paper_value", "value", "paper_n", "n"}, table_id="sensitivity", mono={"result"},
+                            css_class="audit"))
+    return "\n".join(parts)
+
+
 def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
                  audit_table: pd.DataFrame, paper_checks: pd.DataFrame, manifest: dict,
                  codebook: pd.DataFrame | None = None, labels: dict[str, dict[str, str]] | None = None,
-                 title: str = TITLE, sdc: bool = False) -> str:
+                 title: str = TITLE, sdc: bool = False, published: pd.DataFrame | None = None) -> str:
     """The report as one HTML document.
 
     tables: ``table1``, ``table2``, ``outcomes``, ``results``, ``thematic_tallies`` frames
@@ -289,8 +451,11 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
     audit_table: :func:`painreview.audit.audit`; paper_checks:
     :func:`painreview.consistency.check_paper`; manifest: :func:`painreview.manifest.build_manifest`;
     codebook (theme/code labels) and labels (``{"measure"|"timepoint"|"role": {key: label}}``):
-    optional display labels; sdc: the run's disclosure control was on (the paper's slips
-    are then named, not quoted).
+    optional display labels (also ``"choice"``: sensitivity choice labels); sdc: the run's
+    disclosure control was on (the paper's slips are then named, not quoted); published:
+    ``published.csv`` with its ``wording`` (optional: without it the in-text section lists
+    bare keys). The exploratory section (forest plot, ``estimates``, ``sensitivity``)
+    appears when any of them is there.
     """
     labels = labels or {}
     slips = paper_checks[paper_checks["status"] == "slip"].reset_index(drop=True)
@@ -306,13 +471,11 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
         ("figures-3-4", "Figures 3 and 4",
          _figure("figure3_outcomes_higher_better", figures) + _figure("figure4_outcomes_lower_better", figures)
          + _outcomes(tables.get("outcomes"), labels)),
-        ("results", "In-text results",
-         '<p class="missing">results.csv was not found in tables/.</p>' if results is None else
-         '<p class="note">Every in-text number, recomputed (results.csv). Values are rounded here for reading; '
-         "the CSV keeps full precision.</p>\n"
-         + _table(results, [("key", "Key"), ("value", "Value")], numeric={"value"}, table_id="results_table")),
+        ("results", "In-text results", _in_text(results, published, audit_table)),
         ("thematic", "Thematic tallies", _tallies(tables.get("thematic_tallies"), codebook, labels.get("role", {}))),
         ("audit-section", "Audit: published against reproduced", _audit(audit_table, slips)),
+        *([("exploratory", EXPLORATORY_LABEL, _exploratory(tables, figures, labels))]
+          if any(k in tables for k in ("estimates", "sensitivity")) or "estimates_forest" in figures else []),
         ("manifest", "Manifest", _manifest(manifest)),
     ]
     nav = "<nav>" + "".join(f'<a href="#{sid}">{e(name)}</a>' for sid, name, _ in sections) + "</nav>"
@@ -335,7 +498,7 @@ def read_figures(figure_dir) -> dict[str, tuple[str, bytes]]:
 
     figure_dir = Path(figure_dir)
     found = {}
-    for stem in FIGURES:
+    for stem in (*FIGURES, *EXPLORATORY_FIGURES):
         for suffix in (".svg", ".png"):
             path = figure_dir / f"{stem}{suffix}"
             if path.is_file():

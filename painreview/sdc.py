@@ -76,6 +76,13 @@ TALLIES_COLUMNS = ("theme", "code", "role", "participants", "segments")
 TALLIES_COUNTS = ("participants", "segments")
 TALLIES_TOTAL_ROLE = "all"
 FLOW_COLUMNS = ("key", "label", "n")
+ESTIMATES_COLUMNS = ("measure", "n_paired", "n_nonzero", "median_difference", "hl_estimate", "hl_ci_low",
+                     "hl_ci_high", "hl_conf_level", "hl_method", "mean_difference", "mean_ci_low", "mean_ci_high",
+                     "sd_difference", "standardised_effect")
+ESTIMATES_COUNTS = ("n_paired", "n_nonzero")
+ESTIMATES_STATS = ESTIMATES_COLUMNS[3:]
+SENSITIVITY_COLUMNS = ("result", "kind", "setting", "paper_choice", "alternative", "value", "paper_value", "n",
+                       "paper_n")
 RESULTS_COLUMNS = ("key", "value")
 
 
@@ -580,6 +587,49 @@ def protect_flow(flow: pd.DataFrame, keys: pd.DataFrame | None = None) -> pd.Dat
     return out
 
 
+def protect_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The estimates of the paired changes (exploratory) under the rule.
+
+    ``n_paired`` and ``n_nonzero`` are counts, each rounded on its own; every estimate of
+    a row (median, Hodges–Lehmann estimate and interval, its level and method, mean, t
+    interval, SD, standardised effect) is withheld when the row's group, ``n_paired``, is
+    7 or fewer (a Hodges–Lehmann limit is an average of two service users' changes).
+    """
+    _require(estimates, ESTIMATES_COLUMNS, "estimates")
+    rows = _records(estimates)
+    small = [_small(row["n_paired"]) for row in rows]
+    for row, is_small in zip(rows, small):
+        for col in ESTIMATES_COUNTS:
+            row[col] = protect_count(row[col])
+        for col in ESTIMATES_STATS:
+            row[col] = REDACTED if is_small else _shown(row[col])
+    return _frame(rows, estimates, ESTIMATES_COUNTS + ESTIMATES_STATS)
+
+
+def protect_sensitivity(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """The sensitivity table (exploratory) under the rule, each side (``value`` with its
+    group ``n``, ``paper_value`` with ``paper_n``) on its own.
+
+    The groups are counts; a ``count`` value is rounded; a ``percent`` is recomputed from
+    its protected numerator (100·value·n rounded back to a count) and the protected group;
+    a ``statistic`` or ``p_value`` is withheld when its group is 7 or fewer.
+    """
+    _require(sensitivity, SENSITIVITY_COLUMNS, "sensitivity")
+    rows = _records(sensitivity)
+    for row in rows:
+        for value_col, n_col in (("value", "n"), ("paper_value", "paper_n")):
+            group, value = row[n_col], row[value_col]
+            if row["kind"] == "count":
+                row[value_col] = protect_count(value)
+            elif row["kind"] == "percent":
+                numerator = None if _missing(value) else round(_number(value, "percent") * _number(group, "n") / 100)
+                row[value_col] = _percent(protect_count(numerator), protect_count(group))
+            else:
+                row[value_col] = REDACTED if _small(group) else _shown(value)
+            row[n_col] = protect_count(group)
+    return _frame(rows, sensitivity, ("value", "paper_value", "n", "paper_n"))
+
+
 # ------------------------------------------------------------------------- every frame
 
 _PROTECTORS = {
@@ -587,6 +637,8 @@ _PROTECTORS = {
     "table2": protect_table,
     "outcomes": protect_outcomes,
     "thematic_tallies": protect_tallies,
+    "estimates": protect_estimates,
+    "sensitivity": protect_sensitivity,
 }
 
 
@@ -706,6 +758,25 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
         elif name == "flow":
             for i, row in enumerate(rows):
                 count(name, f"row {i} ({row.get('key')})", "n", row.get("n"))
+        elif name == "estimates":
+            for i, row in enumerate(rows):
+                where = f"row {i} ({row.get('measure')})"
+                for col in ESTIMATES_COUNTS:
+                    count(name, where, col, row.get(col))
+                shown = [c for c in ESTIMATES_STATS if _is_shown(row.get(c))]
+                if shown and _small(row.get("n_paired")):
+                    problems.append(f"{name} {where}: {', '.join(shown)} shown for a group of 7 or fewer")
+        elif name == "sensitivity":
+            for i, row in enumerate(rows):
+                where = f"row {i} ({row.get('result')}/{row.get('alternative')})"
+                for value_col, n_col in (("value", "n"), ("paper_value", "paper_n")):
+                    count(name, where, n_col, row.get(n_col))
+                    if row.get("kind") == "count":
+                        count(name, where, value_col, row.get(value_col))
+                    elif _is_shown(row.get(value_col)) and _small(row.get(n_col)) and row.get("kind") != "percent":
+                        problems.append(f"{name} {where}: {value_col} shown for a group of 7 or fewer")
+                    elif row.get("kind") == "percent" and _is_shown(row.get(value_col)) and is_redacted(row.get(n_col)):
+                        problems.append(f"{name} {where}: {value_col} shown beside a redacted denominator")
         elif name == "results":
             spec = {k: r for k, r in zip(keys["key"], keys.to_dict("records"))}
             values = {str(r["key"]): r["value"] for r in rows}

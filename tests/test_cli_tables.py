@@ -14,8 +14,9 @@ def test_tables_command_writes_the_tables(tmp_path, capsys):
     assert main(["tables", str(MINI), "--out", str(tmp_path)]) == 0
     written = sorted(p.name for p in (tmp_path / "tables").iterdir())
     assert written == sorted(["table1.csv", "table2.csv", "outcomes.csv", "results.csv", "thematic_tallies.csv",
+                              "estimates.csv", "sensitivity.csv",
                               "table1.md", "table1.html", "table2.md", "table2.html"])
-    assert capsys.readouterr().out.count("\n") == 9
+    assert capsys.readouterr().out.count("\n") == 11
 
 
 def test_bad_dataset_prints_every_problem_and_exits_1(tmp_path, capsys, monkeypatch):

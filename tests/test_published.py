@@ -18,7 +18,7 @@ import pytest
 
 from painreview.reference import read_reference, vocabulary
 
-COLUMNS = ["key", "published", "location", "decimals", "numerator", "denominator", "note"]
+COLUMNS = ["key", "published", "location", "decimals", "numerator", "denominator", "note", "wording"]
 LOCATIONS = {
     "Abstract", "Figure 1", "Figure 2", "Table 1", "Table 2", "Method: Data collection",
     "Results: Recruitment, attendance, and retention", "Results: Opioid use and pain management",
@@ -166,3 +166,28 @@ def test_every_value_is_printed_in_the_paper(published):
             assert "none increased" in flat
         else:
             assert row["published"] in numbers, row
+
+
+def _flat_paper(text: str) -> str:
+    """The paper's text as one line: a line-end hyphen joins its word (``follow-\\nup``),
+    every other run of white space is one space."""
+    return re.sub(r"\s+", " ", re.sub(r"-\s*\n\s*", "-", text))
+
+
+def test_every_wording_is_quoted_from_the_paper(published):
+    """``wording`` (the phrase the report shows beside each in-text number) is the paper's
+    own text, and holds the number as printed (or its word); table cells have none."""
+    text = _paper_text()
+    if text is None:
+        pytest.skip("the paper's text is not available (set PAINREVIEW_PAPER_DIR)")
+    flat = _flat_paper(text)
+    for row in _rows(published):
+        if row["location"] in ("Table 1", "Table 2"):  # a table cell: the table shows it
+            assert row["wording"] == "", row
+            continue
+        assert row["wording"], row
+        assert row["wording"] in flat, row
+        words = re.findall(r'printed as the word "([^"]+)"', row["note"])
+        assert (words[0].lower() in row["wording"].lower() if words
+                else row["published"] in re.findall(r"\d+(?:\.\d+)?", row["wording"]) or row["key"] in (
+                    "dose_increased_n", "non_enrolment_not_for_me")), row

@@ -84,7 +84,7 @@ def test_an_out_with_a_space_is_one_folder_and_the_users_file_beside_it_is_untou
                                                             "thematic_tallies.csv", "audit.csv"}
     assert {p.name for p in (out / "figures").iterdir()} == {
         f"{stem}.{ext}" for stem in ("figure1_flow", "figure2_dose", "figure3_outcomes_higher_better",
-                                     "figure4_outcomes_lower_better") for ext in ("png", "svg")}
+                                     "figure4_outcomes_lower_better", "estimates_forest") for ext in ("png", "svg")}
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == sorted(
         p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
