@@ -34,6 +34,7 @@ DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
 RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
 ARGS ?=
+OTHER_PYTHONS ?= 3.11 3.12 3.13 3.14
 
 .PHONY: all lab env check-output validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
 
@@ -50,6 +51,7 @@ help: ## list the targets and the settings with their defaults
 	  JOBS '$(JOBS)' 'notebooks run at once' \
 	  BOOT_PYTHON '$(BOOT_PYTHON)' 'the Python that creates .venv (3.11 to 3.13)' \
 	  VENV '$(VENV)' 'the environment folder' \
+	  OTHER_PYTHONS '$(OTHER_PYTHONS)' 'versions make test-others looks for (empty: none)' \
 	  ARGS '$(ARGS)' 'extra arguments of make bench (--quick)'
 
 lab: $(ENV_STAMP) ## start JupyterLab on the project's environment (its python3 kernel), in notebooks/
@@ -116,7 +118,7 @@ test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed note
 	@$(MAKE) --no-print-directory test-others
 
 test-others: ## unit tests and the output check under every other supported Python found (tools/other-pythons.sh)
-	@BOOT_PYTHON='$(BOOT_PYTHON)' tools/other-pythons.sh
+	@BOOT_PYTHON='$(BOOT_PYTHON)' SUPPORTED='$(OTHER_PYTHONS)' tools/other-pythons.sh
 
 # The report's test opens it in a real browser engine: headless Chromium from Debian.
 browser: ## install Chromium for the report test when missing (needs root; CI runs as root)

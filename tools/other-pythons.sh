@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OTHERS=${OTHERS:-.venv-others}
 DEFAULT=$("${BOOT_PYTHON:-python3}" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-SUPPORTED="3.11 3.12 3.13 3.14"
+SUPPORTED=${SUPPORTED-3.11 3.12 3.13 3.14}
 
 find_python() {  # an interpreter of version $1 that runs, or nothing
   local v=$1 exe
@@ -32,7 +32,7 @@ for v in $SUPPORTED; do
   [ -n "$exe" ] && found+=("$v=$exe")
 done
 if [ ${#found[@]} -eq 0 ]; then
-  echo "other Pythons: none found besides $DEFAULT (looked for ${SUPPORTED// /, })"; exit 0
+  echo "other Pythons: none found besides $DEFAULT (looked for: ${SUPPORTED:-nothing})"; exit 0
 fi
 echo "other Pythons found besides $DEFAULT: ${found[*]}"
 
