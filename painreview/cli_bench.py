@@ -150,12 +150,14 @@ def run(args) -> int:
                                                           + ("met" if ok else "not met"))
     lines += ["| target | goal | measured |", "|---|---|---|"]
     lines += [f"| {name} | {goal} | {met.get(name, 'not measured')} |" for name, goal in TARGETS.items()]
+    load_after = os.getloadavg()[0]
     machine = (f"Machine: {os.cpu_count()} cores, Python {platform.python_version()} "
                f"({platform.python_implementation()}), {platform.system()} {platform.machine()}. "
                f"Times are medians of {runs} run{'s' if runs > 1 else ''} for the first table and one run "
                f"per size for the second; peak memory is each process's maximum resident set. "
-               f"Load average (1 min) {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end: "
-               f"above the number of cores, other work was competing for them.")
+               f"Load average (1 min) {load_before:.1f} at the start and {load_after:.1f} at the end"
+               + (": above the number of cores, other work was competing for them." if max(load_before, load_after)
+                  > (os.cpu_count() or 1) else "."))
     text = "\n".join([machine, "", *lines])
     print(text)
     if not args.quick:
