@@ -112,7 +112,7 @@ $(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.do
 report: $(OUT)/report.html ## the self-contained report and the provenance manifest
 
 $(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
-	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)'
+	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
 test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit

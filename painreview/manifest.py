@@ -67,10 +67,11 @@ def output_files(out_dir: str | Path) -> list[Path]:
 
 
 def data_files(data_dir: str | Path) -> list[Path]:
-    """The input data files of a dataset folder (top level, by suffix, sorted)."""
-    data_dir = Path(data_dir)
-    return sorted((p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES),
-                  key=lambda p: p.name)
+    """The input data files of a dataset folder: the contract's tables only
+    (``readers.contract_files``; a file the contract does not name is never listed)."""
+    from painreview.readers import contract_files
+
+    return contract_files(data_dir)
 
 
 def git_state(repo_dir: str | Path, exclude: tuple[str | Path, ...] = ()) -> dict:

@@ -1,16 +1,21 @@
 """Daily oral morphine equivalent (MME, mg/day) of opioid prescriptions.
 
 A conversion table is a data file ``painreview/data/mme_<name>.csv`` with columns
-``drug,route,unit,factor,source_title,source_version,source_url,note``; one mg/day (or,
-for patches, one microgram/hour) of ``drug`` by ``route`` is ``factor`` mg/day of oral
-morphine. Shipped tables:
+``drug,route,unit,strength,factor,source_title,source_version,source_url,note``; one
+mg/day (or, for patches, one microgram/hour) of ``drug`` by ``route`` is ``factor``
+mg/day of oral morphine. A row with a ``strength`` applies to a ``daily_dose`` equal to
+it and takes precedence over the drug's row with an empty ``strength`` (every other
+dose): Opioids Aware lists the 12 microgram/hour fentanyl patch (nominally 12.5) as
+30 mg/24 h oral morphine, not 12 × 2.4 = 28.8. Shipped tables:
 
 - ``opioids_aware`` (default): UK Faculty of Pain Medicine "Opioids Aware" dose
-  equivalents; methadone, which Opioids Aware gives no fixed ratio, takes the CDC 2022
-  factor (see that row's ``note``).
-- ``cdc_2022``: US CDC 2022 Clinical Practice Guideline table. It has no factor for
-  dihydrocodeine or buprenorphine (the guideline leaves buprenorphine out on purpose),
-  so data with those drugs are refused by name rather than silently converted.
+  equivalents, its patch table included; methadone, which Opioids Aware gives no fixed
+  ratio, takes the CDC 2022 factor (see that row's ``note``).
+- ``cdc_2022``: US CDC 2022 Clinical Practice Guideline table (Dowell et al., MMWR
+  Recomm Rep 2022;71(RR-3), conversion factor table). That table has no dihydrocodeine
+  and leaves buprenorphine out on purpose (a partial agonist); so that every drug of the
+  raw data contract converts, those two rows borrow the Opioids Aware factors, and their
+  ``source_title`` and ``note`` say so.
 
 Rules from the raw data contract (``prescriptions.csv``) and the output contract: a
 service user's dose at a timepoint is the sum over rows of ``daily_dose × factor``,
@@ -28,7 +33,7 @@ from painreview.reference import read_reference, vocabulary
 
 NONE_DRUG = "none"
 DOSE_DECIMALS = 6  # output contract: "rounded to 6 decimal places of a milligram"
-TABLE_COLUMNS = ["drug", "route", "unit", "factor", "source_title", "source_version", "source_url", "note"]
+TABLE_COLUMNS = ["drug", "route", "unit", "strength", "factor", "source_title", "source_version", "source_url", "note"]
 
 
 def known_tables() -> list[str]:
@@ -48,10 +53,14 @@ def conversion_table(name: str = "opioids_aware") -> pd.DataFrame:
     if missing:
         raise ValueError(f"conversion table {name!r} lacks columns {missing}")
     table["factor"] = table["factor"].astype(float)
-    duplicated = table[table.duplicated(["drug", "route"], keep=False)]
+    duplicated = table[table.duplicated(["drug", "route", "strength"], keep=False)]
     if not duplicated.empty:
-        pairs = sorted(set(zip(duplicated["drug"], duplicated["route"])))
-        raise ValueError(f"conversion table {name!r} lists (drug, route) more than once: {pairs}")
+        pairs = sorted(set(zip(duplicated["drug"], duplicated["route"], duplicated["strength"])))
+        raise ValueError(f"conversion table {name!r} lists (drug, route, strength) more than once: {pairs}")
+    general = set(zip(table.loc[table["strength"] == "", "drug"], table.loc[table["strength"] == "", "route"]))
+    orphans = sorted({(d, r) for d, r in zip(table["drug"], table["route"])} - general)
+    if orphans:
+        raise ValueError(f"conversion table {name!r} has strength rows without a general row: {orphans}")
     if (table["factor"] <= 0).any():
         raise ValueError(f"conversion table {name!r} has a factor that is not positive")
     return table
@@ -62,6 +71,13 @@ def as_table(conversion: str | pd.DataFrame) -> pd.DataFrame:
     if isinstance(conversion, str):
         return conversion_table(conversion)
     return conversion
+
+
+def _strength(value) -> float | None:
+    """A ``strength`` cell as a float; None when empty (the drug's general row)."""
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return float(value)
 
 
 def _describe_rows(rows: pd.DataFrame) -> str:
@@ -76,14 +92,19 @@ def _describe_rows(rows: pd.DataFrame) -> str:
 def row_mme(prescriptions: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """``prescriptions`` with ``factor`` and ``mme`` (mg/day oral morphine) added per row.
 
-    ``none`` rows get 0. A (drug, route) absent from ``table``, or a dose unit that is not
-    the table's unit for it, raises ValueError naming the rows.
+    ``none`` rows get 0; a dose equal to a listed ``strength`` takes that row's factor.
+    A (drug, route) absent from ``table``, or a dose unit that is not the table's unit for
+    it, raises ValueError naming the rows.
     """
     out = prescriptions.copy()
     is_none = out["drug"] == NONE_DRUG
-    lookup = {
-        (d, r): (f, u) for d, r, f, u in zip(table["drug"], table["route"], table["factor"], table["unit"])
-    }
+    strengths = table["strength"] if "strength" in table.columns else pd.Series([None] * len(table), index=table.index)
+    lookup, by_strength = {}, {}
+    for d, r, s, f, u in zip(table["drug"], table["route"], strengths, table["factor"], table["unit"]):
+        if _strength(s) is None:
+            lookup[(d, r)] = (f, u)
+        else:
+            by_strength[(d, r, _strength(s))] = f
     keys = list(zip(out["drug"], out["route"]))
     found = pd.Series([k in lookup for k in keys], index=out.index)
     unknown = out[~is_none & ~found]
@@ -99,7 +120,11 @@ def row_mme(prescriptions: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
                 "dose_unit differs from the conversion table's unit: "
                 + "; ".join(f"row {i} ({u} where the table has {units[i]})" for i, u in zip(wrong.index, wrong["dose_unit"]))
             )
-    factor = pd.Series([lookup[k][0] if k in lookup else 0.0 for k in keys], index=out.index, dtype=float)
+    doses = out["daily_dose"].astype(float).tolist()
+    factor = pd.Series(
+        [by_strength.get((*k, dose), lookup[k][0]) if k in lookup else 0.0 for k, dose in zip(keys, doses)],
+        index=out.index, dtype=float,
+    )
     factor[is_none] = 0.0
     out["factor"] = factor
     out["mme"] = out["daily_dose"].astype(float) * factor

@@ -414,16 +414,20 @@ def dose_slots(targets: dict[str, tuple[float, int]]) -> list[DoseSlot]:
     return slots
 
 
-def _conversion() -> tuple[dict[str, float], dict[str, tuple[str, str]]]:
-    """Default factors (Opioids Aware table shipped with the package) and drug → (route, unit)."""
+def _conversion() -> tuple[dict, dict[str, tuple[str, str]]]:
+    """Default factors (Opioids Aware table shipped with the package: drug → factor, and
+    (drug, strength) → factor for a listed patch strength) and drug → (route, unit)."""
     table = read_reference("mme_opioids_aware.csv")
-    factor = {d: float(f) for d, f in zip(table["drug"], table["factor"])}
+    factor: dict = {}
+    for d, s, f in zip(table["drug"], table["strength"], table["factor"]):
+        factor[(d, float(s)) if s else d] = float(f)
     route = {d: (r, u) for d, r, u in zip(table["drug"], table["route"], table["unit"])}
     return factor, route
 
 
-def _mme(rows: tuple[tuple[str, float], ...], factor: dict[str, float]) -> float:
-    return round(math.fsum(dose * factor[drug] for drug, dose in rows), DOSE_DECIMALS)
+def _mme(rows: tuple[tuple[str, float], ...], factor: dict) -> float:
+    """As painreview.mme: a listed strength's factor, else the drug's."""
+    return round(math.fsum(dose * factor.get((drug, float(dose)), factor[drug]) for drug, dose in rows), DOSE_DECIMALS)
 
 
 def _combos(families: tuple[str, ...], regs: dict, factor: dict[str, float]) -> list[tuple[tuple, float, float]]:
@@ -1172,11 +1176,20 @@ def _prescriptions(users: list[_User]) -> pd.DataFrame:
                 rows.append({"patient_id": u.patient_id, "timepoint": timepoint, "drug": "none", "route": "",
                              "daily_dose": "0", "dose_unit": ""})
                 continue
-            for drug, dose in regimen:
+            for drug, dose in _without_copies(regimen):
                 r, unit = route[drug]
                 rows.append({"patient_id": u.patient_id, "timepoint": timepoint, "drug": drug, "route": r,
                              "daily_dose": _fmt(dose), "dose_unit": unit})
     return pd.DataFrame(rows).sort_values(["patient_id"], kind="stable")
+
+
+def _without_copies(regimen) -> list[tuple[str, float]]:
+    """Two products of one drug at the same dose as one row of the summed dose: the raw data
+    contract refuses identical rows (a record exported twice), and doses add up."""
+    counts: dict[tuple[str, float], int] = {}
+    for product in regimen:
+        counts[product] = counts.get(product, 0) + 1
+    return [(drug, dose * n) for (drug, dose), n in counts.items()]
 
 
 def _items_summing(rng, total: int, n_items: int, lo: int, hi: int, weights: np.ndarray) -> list[int]:

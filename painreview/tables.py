@@ -2,7 +2,9 @@
 
 The rows, their order, sections and non-vocabulary labels are in
 ``painreview/data/table_rows.csv`` (a level ``*`` stands for every key of the row's
-vocabulary, in vocabulary order); this module only counts. Columns follow the output
+vocabulary, in vocabulary order, its label a template such as ``{} ethnicity`` or empty
+for the vocabulary label; a row with ``stands_in_for`` is printed only when the level it
+stands in for is left out); this module only counts. Columns follow the output
 contract: section, variable, level, label, n, N, percent, mean, sd, median, p25, p75,
 diagnosed.
 
@@ -10,7 +12,10 @@ Denominators (output contract; raw data contract): a service-user characteristic
 the service users with a value for it; a medication or an opioid drug counts every
 enrolled service user (the GP record is complete); a comorbidity or a motivation counts
 that condition's or motivation's rows. A level with no service users is left out
-(rows with n = 0 are dropped); a continuous row (age, dose) is always present.
+(rows with n = 0 are dropped); every other level present is printed, except that a
+yes/no or two-level variable prints the paper's level (``female``, ``yes``), or the other
+level when the paper's has none (output contract, tables/); a continuous row (age, dose)
+is always present.
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ def layout(table: str) -> pd.DataFrame:
     for row in rows.to_dict("records"):
         if row["level"] == "*":
             for key, label in labels(row["vocabulary"]).items():
-                out.append({**row, "level": key, "label": label})
+                text = row["label"].format(label) if "{}" in row["label"] else label
+                out.append({**row, "level": key, "label": text})
         else:
             if not row["label"]:
                 row = {**row, "label": labels(row["vocabulary"])[row["level"]]}
@@ -171,10 +177,15 @@ def _compute(row: dict, frames: dict, conversion) -> dict:
 
 def _build(table: str, frames: dict, conversion=None) -> pd.DataFrame:
     records = []
+    printed: set[tuple[str, str]] = set()
     for row in layout(table).to_dict("records"):
+        stands_in_for = row.get("stands_in_for") or ""
+        if stands_in_for and (row["variable"], stands_in_for) in printed:
+            continue  # output contract: a two-level variable prints the paper's level
         values = _compute(row, frames, conversion)
         if row["statistic"] == "n_percent" and values["n"] == 0:
             continue  # output contract: levels with no service users are left out
+        printed.add((row["variable"], row["level"]))
         records.append({"section": row["section"], "variable": row["variable"], "level": row["level"], "label": row["label"], **values})
     out = pd.DataFrame.from_records(records, columns=COLUMNS)
     for col in INT_COLUMNS:

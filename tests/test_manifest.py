@@ -149,6 +149,13 @@ def test_git_commit_and_dirty_state_of_a_scratch_repository(tmp_path):
     assert mf.git_state(tmp_path / "elsewhere") == {"commit": None, "dirty": None}
 
 
+def test_files_the_contract_does_not_name_are_never_inputs(tmp_path):
+    _, data = make_run(tmp_path)
+    (data / "patients_full.csv").write_bytes(b"name\nJ Smith\n")
+    (data / "Invitations.xlsx").write_bytes(b"")
+    assert [p.name for p in mf.data_files(data)] == ["invitations.csv", "service_users.xlsx"]
+
+
 def test_source_digest_hashes_the_listing_of_package_source_and_notebooks(tmp_path):
     (tmp_path / "painreview" / "data").mkdir(parents=True)
     (tmp_path / "notebooks").mkdir()

@@ -31,7 +31,8 @@ ORAL, PATCH = "mg_per_day", "microgram_per_hour"
 def test_opioids_aware_has_the_published_factors():
     # UK FPM Opioids Aware dose equivalents (as in the brief and raw data contract)
     t = conversion_table()
-    factors = {(d, r): f for d, r, f in zip(t["drug"], t["route"], t["factor"])}
+    general = t[t["strength"] == ""]
+    factors = {(d, r): f for d, r, f in zip(general["drug"], general["route"], general["factor"])}
     assert factors == {
         ("codeine", "oral"): 0.1,
         ("dihydrocodeine", "oral"): 0.1,
@@ -45,7 +46,10 @@ def test_opioids_aware_has_the_published_factors():
         ("buprenorphine", "transdermal"): 2.4,
         ("methadone", "oral"): 4.7,
     }
-    assert list(t.columns) == ["drug", "route", "unit", "factor", "source_title", "source_version", "source_url", "note"]
+    # the patch table's one strength off the per-microgram factor: 12 µg/h (nominally 12.5) ≈ 30 mg
+    listed = t[t["strength"] != ""]
+    assert list(zip(listed["drug"], listed["strength"], listed["factor"])) == [("fentanyl", "12", 2.5)]
+    assert list(t.columns) == ["drug", "route", "unit", "strength", "factor", "source_title", "source_version", "source_url", "note"]
     assert (t["source_title"] != "").all() and (t["source_url"].str.startswith("https://")).all()
     methadone = t[t["drug"] == "methadone"].iloc[0]
     assert "CDC" in methadone["source_title"] and "Opioids Aware gives no fixed methadone ratio" in methadone["note"]
@@ -142,14 +146,36 @@ def test_patient_doses_of_no_prescriptions():
 
 
 def test_rounding_removes_float_noise():
-    # a 12 µg/h fentanyl patch: 12 × 2.4 = 28.799999999999997 in binary floating point; rounded to
-    # 6 decimals it is 28.8, the same dose as 28.8 mg of morphine (output contract)
-    assert 12 * 2.4 != 28.8
+    # a 62 µg/h fentanyl dose (50 + 12 in one row; a strength the table does not list):
+    # 62 × 2.4 = 148.79999999999998 in binary floating point; rounded to 6 decimals it is
+    # 148.8, the same dose as 148.8 mg of morphine (output contract)
+    assert 62 * 2.4 != 148.8
     out = patient_doses(
-        rx(("A", "baseline", "fentanyl", "transdermal", "12", PATCH), ("B", "baseline", "morphine", "oral", "28.8", ORAL)),
+        rx(("A", "baseline", "fentanyl", "transdermal", "62", PATCH), ("B", "baseline", "morphine", "oral", "148.8", ORAL)),
         conversion_table(),
     )
-    assert out["dose_mme"].tolist() == [28.8, 28.8]
+    assert out["dose_mme"].tolist() == [148.8, 148.8]
+
+
+@pytest.mark.parametrize("drug,strength,mg", [
+    # Opioids Aware, "Dose equivalents and changing opioids", transdermal patches (mg/24 h
+    # oral morphine), as in mme_opioids_aware.csv's source column
+    ("fentanyl", "12", 30.0), ("fentanyl", "25", 60.0), ("fentanyl", "50", 120.0),
+    ("fentanyl", "75", 180.0), ("fentanyl", "100", 240.0),
+    ("buprenorphine", "5", 12.0), ("buprenorphine", "10", 24.0), ("buprenorphine", "20", 48.0),
+])
+def test_patch_strengths_as_opioids_aware_lists_them(drug, strength, mg):
+    out = patient_doses(rx(("A", "baseline", drug, "transdermal", strength, PATCH)), conversion_table())
+    assert out["dose_mme"].tolist() == [mg]
+
+
+def test_a_listed_strength_is_per_row_and_other_tables_keep_their_factor():
+    # two rows, 25 + 12 µg/h: 60 + 30 = 90; one 37 µg/h row converts at 2.4 (88.8)
+    rows = rx(("A", "baseline", "fentanyl", "transdermal", "25", PATCH), ("A", "baseline", "fentanyl", "transdermal", "12", PATCH),
+              ("B", "baseline", "fentanyl", "transdermal", "37", PATCH))
+    assert patient_doses(rows, conversion_table())["dose_mme"].tolist() == [90.0, 88.8]
+    # CDC 2022 has one fentanyl factor, 2.4 mg/day per microgram/hour: 12 µg/h is 28.8
+    assert patient_doses(rx(("A", "baseline", "fentanyl", "transdermal", "12", PATCH)), "cdc_2022")["dose_mme"].tolist() == [28.8]
 
 
 @settings(max_examples=25, deadline=None)

@@ -21,7 +21,7 @@ CONTRACT_KEYS = (
     + [f"discharge_{r}" for r in DISCHARGE]
     + ["dose_baseline_median", "dose_baseline_p25", "dose_baseline_p75", "dose_follow_up_median", "dose_follow_up_p25",
        "dose_follow_up_p75", "dose_paired_n", "dose_reduced_n", "dose_stopped_n", "dose_unchanged_n", "dose_increased_n",
-       "dose_wilcoxon_p", "dose_above_120_baseline_n", "dose_above_120_to_below_n"]
+       "dose_wilcoxon_p", "dose_above_120_baseline_n", "dose_above_120_paired_n", "dose_above_120_to_below_n"]
     + ["comm_positive_baseline_n", "comm_baseline_n", "comm_positive_follow_up_n", "comm_follow_up_n"]
     + ["wemwbs_paired_n", "wemwbs_improved_3_n", "wemwbs_improved_8_n"]
     + ["bpi_relief_baseline_median", "bpi_relief_baseline_p25", "bpi_relief_baseline_p75",
@@ -158,7 +158,7 @@ def test_values_hand_worked():
         # Var = 4·5·9/24 - 1·2·3/24 = 7.25; exact (zero dropped): 3 decreases -> 2/8
         "dose_wilcoxon_p": math.erfc(abs(z) / math.sqrt(2)), "dose_wilcoxon_z": z, "dose_wilcoxon_exact_p": 0.25,
         # above 120 at baseline: S1 150 (-> 100, below), S3 180 (-> 120, not below 120)
-        "dose_above_120_baseline_n": 2, "dose_above_120_to_below_n": 1, "dose_above_120_to_below_percent": 50.0,
+        "dose_above_120_baseline_n": 2, "dose_above_120_paired_n": 2, "dose_above_120_to_below_n": 1, "dose_above_120_to_below_percent": 50.0,
         # COMM: baseline S1 17, S2 9 (S3 not scored) -> 2 of 2 ≥ 9; follow-up S1 8 -> 0 of 1
         "comm_positive_baseline_n": 2, "comm_baseline_n": 2, "comm_positive_baseline_percent": 100.0,
         "comm_positive_follow_up_n": 0, "comm_follow_up_n": 1, "comm_positive_follow_up_percent": 0.0,
@@ -206,10 +206,49 @@ def test_paper_scale_doses_reproduce_the_published_dose_results():
     assert (got["dose_baseline_median"], got["dose_baseline_p25"], got["dose_baseline_p75"]) == (90.0, 60.0, 240.0)
     assert (got["dose_follow_up_median"], got["dose_follow_up_p25"], got["dose_follow_up_p75"]) == (72.0, 30.0, 160.0)
     assert (got["dose_paired_n"], got["dose_reduced_n"], got["dose_stopped_n"], got["dose_unchanged_n"], got["dose_increased_n"]) == (34, 15, 3, 19, 0)
-    assert (got["dose_above_120_baseline_n"], got["dose_above_120_to_below_n"]) == (14, 4)
+    assert (got["dose_above_120_baseline_n"], got["dose_above_120_paired_n"], got["dose_above_120_to_below_n"]) == (14, 14, 4)
     # all 15 non-zero d negative: T+ = 0, E = (34·35 - 19·20)/4 = 202.5; |d| = 18 three times (48 -> 30,
     # 90 -> 72 twice), the rest distinct: Var = 34·35·69/24 - 19·20·39/24 - (27 - 3)/48 = 2803.25
     assert got["dose_wilcoxon_z"] == pytest.approx(-202.5 / math.sqrt(2803.25), abs=1e-12)
     assert round(got["dose_wilcoxon_z"], 1) == -3.8 and got["dose_wilcoxon_p"] < 0.001  # paper: P < 0.001
     assert got["dose_wilcoxon_exact_p"] == 2 / 2**15
     assert round(got["dose_reduced_percent"], 1) == 44.1 and round(got["dose_unchanged_percent"], 1) == 55.9
+
+
+def test_incomplete_follow_up_keeps_the_papers_wording():
+    # Output contract, results.csv: a baseline number counts everyone with a baseline value,
+    # a follow-up number everyone with one at follow-up, a change those with both.
+    rx = [
+        ("A", "baseline", "morphine", "oral", 150, ORAL), ("A", "follow_up", "morphine", "oral", 100, ORAL),  # > 120 -> below
+        ("B", "baseline", "morphine", "oral", 200, ORAL),  # > 120, no follow-up record
+        ("C", "baseline", "morphine", "oral", 130, ORAL), ("C", "follow_up", "morphine", "oral", 130, ORAL),  # > 120, unchanged
+        ("D", "baseline", "morphine", "oral", 60, ORAL), ("D", "follow_up", "none", None, 0, None),  # stopped
+        ("E", "baseline", "morphine", "oral", 40, ORAL),  # no follow-up record
+    ]
+    questionnaires = (
+        q_rows("A", "baseline", "comm_", [1] * 17) + q_rows("A", "follow_up", "comm_", [0] * 17)  # 17, 0
+        + q_rows("B", "baseline", "comm_", [1] * 9 + [0] * 8)  # 9, baseline only
+        + q_rows("C", "follow_up", "comm_", [2] * 17)  # 34, follow-up only
+        + q_rows("D", "baseline", "comm_", [4] * 16)  # an item missing: not scored
+        + q_rows("A", "baseline", "wemwbs_", [3] * 14) + q_rows("A", "follow_up", "wemwbs_", [4] * 14)  # 42 -> 56
+        + q_rows("B", "baseline", "wemwbs_", [3] * 14)  # baseline only
+    )
+    frames = frames_from_records({
+        "prescriptions": [dict(zip(["patient_id", "timepoint", "drug", "route", "daily_dose", "dose_unit"], r)) for r in rx],
+        "questionnaires": questionnaires,
+    })
+    got = dict(results(frames).itertuples(index=False, name=None))
+    # every one above 120 at baseline: A, B, C; of them with a follow-up: A, C; below at follow-up: A
+    assert (got["dose_above_120_baseline_n"], got["dose_above_120_paired_n"], got["dose_above_120_to_below_n"]) == (3, 2, 1)
+    assert got["dose_above_120_to_below_percent"] == 50.0  # 1 of the 2 with a follow-up
+    # paired A, C, D: reduced A, D (D stopped), unchanged C; B and E unpaired
+    assert (got["dose_paired_n"], got["dose_unpaired_n"]) == (3, 2)
+    assert (got["dose_reduced_n"], got["dose_stopped_n"], got["dose_unchanged_n"], got["dose_increased_n"]) == (2, 1, 1, 0)
+    assert got["dose_reduced_percent"] == 200 / 3 and got["dose_unchanged_percent"] == 100 / 3
+    # baseline 150 200 130 60 40 -> median 130; follow-up 100 130 0 -> median 100
+    assert (got["dose_baseline_median"], got["dose_follow_up_median"]) == (130.0, 100.0)
+    # COMM each timepoint on its own: baseline A 17, B 9 (D not scored); follow-up A 0, C 34
+    assert (got["comm_baseline_n"], got["comm_positive_baseline_n"]) == (2, 2)
+    assert (got["comm_follow_up_n"], got["comm_positive_follow_up_n"], got["comm_positive_follow_up_percent"]) == (2, 1, 50.0)
+    # WEMWBS change: only A is scored at both (+14)
+    assert (got["wemwbs_paired_n"], got["wemwbs_improved_3_n"], got["wemwbs_improved_8_n"]) == (1, 1, 1)

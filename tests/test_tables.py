@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -74,6 +75,7 @@ def test_table1_hand_worked():
     assert rows(t) == [
         ("characteristics", "female", "Female sex", 3, 5, 60.0),
         ("characteristics", "white", "White ethnicity", 3, 4, 75.0),  # S3 has no ethnicity
+        ("characteristics", "mixed", "Mixed ethnicity", 1, 4, 25.0),  # every level present is printed
         ("employment", "employed", "Employed", 1, 4, 25.0),  # S4 has no employment
         ("employment", "unemployed", "Unemployed", 2, 4, 50.0),
         ("employment", "retired", "Retired", 1, 4, 25.0),
@@ -139,6 +141,25 @@ def test_empty_groups_are_left_out():
     assert "ethnicity" not in set(t1["variable"])
     assert "motivation" not in set(t2["section"])
     assert "age_years" in set(t1["variable"])  # continuous rows always present
+
+
+def test_five_ethnicities_in_vocabulary_order_and_two_level_variables():
+    frames = study()
+    su = frames["service_users"]
+    su["ethnicity"] = ["black", "other", "asian", "white", "mixed"]
+    su["sex"] = "male"  # no female service user: the other level stands in
+    su["disability"] = pd.array([False, False, None, False, False], dtype="boolean")  # as typed_frames gives it
+    t1 = table1(frames)
+    eth = t1[t1["variable"] == "ethnicity"]
+    assert eth["level"].tolist() == ["white", "mixed", "asian", "black", "other"]
+    assert eth["label"].tolist() == ["White ethnicity", "Mixed ethnicity", "Asian ethnicity", "Black ethnicity", "Other ethnicity"]
+    assert (eth["n"].tolist(), eth["N"].tolist()) == ([1] * 5, [5] * 5)
+    by_variable = {v: list(zip(g["level"], g["label"], g["n"], g["N"])) for v, g in t1.groupby("variable", sort=False)}
+    assert by_variable["sex"] == [("male", "Male sex", 5, 5)]
+    assert by_variable["disability"] == [("no", "No disability", 4, 4)]
+    # previous pain clinic: yes 3 of 4, so only the paper's level is printed
+    assert by_variable["previous_pain_clinic"] == [("yes", "Previous pain clinic use", 3, 4)]
+    assert t1["section"].tolist()[:3] == ["characteristics"] * 3
 
 
 def test_layout_expands_vocabularies_in_order():
