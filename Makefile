@@ -34,6 +34,9 @@ LOCK := requirements.lock
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' $(LOCK))
 
 ARGS ?=
+OTHER_PYTHONS ?= 3.11 3.12 3.13 3.14
+# Outside the checkout (a copy inside it would be git-ignored, which the privacy tests notice).
+OTHERS_DIR ?= /tmp/painreview-others-$(shell pwd | cksum | cut -d' ' -f1)
 
 .PHONY: all lab env validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
 
@@ -45,6 +48,8 @@ help: ## list the targets and the settings with their defaults
 	@printf '  %-12s %-20s %s\n' \
 	  BOOT_PYTHON '$(BOOT_PYTHON)' 'the Python that creates .venv (3.11 to 3.13)' \
 	  VENV '$(VENV)' 'the environment folder' \
+	  OTHER_PYTHONS '$(OTHER_PYTHONS)' 'versions make test-others looks for (empty: none)' \
+	  OTHERS_DIR '$(OTHERS_DIR)' 'their environments and copies' \
 	  ARGS '$(ARGS)' 'extra arguments of make bench (--quick)'
 
 lab: $(ENV_STAMP) ## start JupyterLab on the project's environment (its python3 kernel), in notebooks/
@@ -83,7 +88,7 @@ test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed note
 	@$(MAKE) --no-print-directory test-others
 
 test-others: ## unit tests and the output check under every other supported Python found (tools/other-pythons.sh)
-	@BOOT_PYTHON='$(BOOT_PYTHON)' tools/other-pythons.sh
+	@BOOT_PYTHON='$(BOOT_PYTHON)' SUPPORTED='$(OTHER_PYTHONS)' OTHERS='$(OTHERS_DIR)' tools/other-pythons.sh
 
 # The report's test opens it in a real browser engine: headless Chromium from Debian.
 browser: ## install Chromium for the report test when missing (needs root; CI runs as root)
@@ -134,5 +139,5 @@ clean: ## remove stamps and caches (keeps the committed outputs and .venv)
 	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
-	rm -rf $(VENV) $(CFF_VENV) .venv-others
+	rm -rf $(VENV) $(CFF_VENV) $(OTHERS_DIR)
 

@@ -100,6 +100,7 @@ def _fmt_mb(x: int | None) -> str:
 
 
 def run(args) -> int:
+    load_before = os.getloadavg()[0]
     runs = 1 if args.quick else 3
     scales = QUICK_SCALES if args.quick else SCALES
     py = sys.executable
@@ -149,10 +150,14 @@ def run(args) -> int:
                                                           + ("met" if ok else "not met"))
     lines += ["| target | goal | measured |", "|---|---|---|"]
     lines += [f"| {name} | {goal} | {met.get(name, 'not measured')} |" for name, goal in TARGETS.items()]
+    load_after = os.getloadavg()[0]
     machine = (f"Machine: {os.cpu_count()} cores, Python {platform.python_version()} "
                f"({platform.python_implementation()}), {platform.system()} {platform.machine()}. "
                f"Times are medians of {runs} run{'s' if runs > 1 else ''} for the first table and one run "
-               f"per size for the second; peak memory is each process's maximum resident set.")
+               f"per size for the second; peak memory is each process's maximum resident set. "
+               f"Load average (1 min) {load_before:.1f} at the start and {load_after:.1f} at the end"
+               + (": above the number of cores, other work was competing for them." if max(load_before, load_after)
+                  > (os.cpu_count() or 1) else "."))
     text = "\n".join([machine, "", *lines])
     print(text)
     if not args.quick:

@@ -87,6 +87,10 @@ def write_tables(tables: dict[str, pd.DataFrame], where) -> list[Path]:
     return [guard.write(target, f"tables/{name}", text) for name, text in table_texts(tables).items()]
 
 
+# pandas 3 parses floats round-trip by default (and deprecates the option); pandas 2 must be asked.
+_ROUND_TRIP = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """A ``tables/`` CSV as ``write_tables`` wrote it: only an empty cell is missing (so a
     level such as ``none`` stays text); floats parsed round-trip, so a value reads back
@@ -94,7 +98,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     import pandas as pd
 
     return pd.read_csv(path, dtype={"key": str, "variable": str, "level": str, "section": str, "label": str},
-                       keep_default_na=False, na_values=[""], encoding="utf-8", float_precision="round_trip")
+                       keep_default_na=False, na_values=[""], encoding="utf-8", **_ROUND_TRIP)
 
 
 def read_tables(where, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -3,17 +3,18 @@
 # Python found on this machine (python3.11 ... python3.14, on PATH or under pyenv),
 # besides the one make test already used (BOOT_PYTHON).
 #
-# For each: the tracked files are copied to $OTHERS/<version>/src (a fixed path, so the
-# environment's editable install stays valid), an environment is built there from the
-# same lock ($OTHERS/<version>/venv, kept between runs), make all regenerates every
+# For each: the tracked files are copied to $OTHERS/<version>/src (a fixed path outside
+# the checkout, so the environment's editable install stays valid), an environment is
+# built from the same lock ($OTHERS/<version>/venv, kept between runs), make all regenerates every
 # output in the copy, which is then compared with outputs.sha256 (the copy has no git,
 # as an archive), and the unit tests run with a quick Hypothesis profile, leaving out
 # the tests that only exercise make and Binder (the default interpreter runs those).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OTHERS=${OTHERS:-.venv-others}
+# Outside the checkout: a copy inside it would be git-ignored, which the privacy tests notice.
+OTHERS=${OTHERS:-${TMPDIR:-/tmp}/painreview-others-$(pwd | cksum | cut -d' ' -f1)}
 DEFAULT=$("${BOOT_PYTHON:-python3}" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-SUPPORTED="3.11 3.12 3.13 3.14"
+SUPPORTED=${SUPPORTED-3.11 3.12 3.13 3.14}
 
 find_python() {  # an interpreter of version $1 that runs, or nothing
   local v=$1 exe
@@ -32,7 +33,7 @@ for v in $SUPPORTED; do
   [ -n "$exe" ] && found+=("$v=$exe")
 done
 if [ ${#found[@]} -eq 0 ]; then
-  echo "other Pythons: none found besides $DEFAULT (looked for ${SUPPORTED// /, })"; exit 0
+  echo "other Pythons: none found besides $DEFAULT (looked for: ${SUPPORTED:-nothing})"; exit 0
 fi
 echo "other Pythons found besides $DEFAULT: ${found[*]}"
 
@@ -46,7 +47,7 @@ fi
 status=0
 for entry in "${found[@]}"; do
   v=${entry%%=*}; exe=${entry#*=}
-  base=$(pwd)/$OTHERS/$v
+  base=$OTHERS/$v
   start=$SECONDS
   echo "== Python $v ($exe)"
   rm -rf "$base/src" && mkdir -p "$base/src"
@@ -56,8 +57,11 @@ for entry in "${found[@]}"; do
     make --no-print-directory env VENV="$base/venv" BOOT_PYTHON="$exe" >/dev/null
     make --no-print-directory all VENV="$base/venv" BOOT_PYTHON="$exe" >/dev/null
     "$base/venv/bin/python" -m painreview check-outputs
-    "$base/venv/bin/python" -m pytest -q -x -p no:cacheprovider --hypothesis-profile=quick tests \
-      --ignore=tests/test_make.py --ignore=tests/test_binder.py --ignore=tests/test_citation.py | tail -1
+    if ! "$base/venv/bin/python" -m pytest -q -x -p no:cacheprovider --hypothesis-profile=quick tests \
+      --ignore=tests/test_make.py --ignore=tests/test_binder.py --ignore=tests/test_citation.py > "$base/pytest.log" 2>&1; then
+      tail -40 "$base/pytest.log"; exit 1
+    fi
+    tail -1 "$base/pytest.log"
   ) || { echo "Python $v: FAILED"; status=1; }
   echo "== Python $v: $((SECONDS - start)) s"
 done
