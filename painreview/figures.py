@@ -70,6 +70,16 @@ def format_p(p: float) -> str:
     return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
 
 
+def _signrank_title(p_value: float, n_paired: int, n_shown) -> str:
+    """Figure 2's title: the signed-rank P, or in words why there is none (no service
+    user with both doses, or no paired dose that changed: the test is then undefined)."""
+    if p_value is not None and not math.isnan(float(p_value)):
+        return f"Wilcoxon signed-rank test (n = {n_shown} paired): {format_p(p_value)}"
+    if n_paired == 0:
+        return "Wilcoxon signed-rank test not computed:\nno service user has a dose at both timepoints"
+    return f"Wilcoxon signed-rank test (n = {n_shown} paired)\nnot computed: no paired dose changed"
+
+
 def spread(values: Iterable[float], step: float = 0.05, half_width: float = 0.25) -> np.ndarray:
     """Horizontal offsets fanning out equal values side by side (a deterministic strip
     plot: no random jitter, so the same data always give the same picture).
@@ -372,9 +382,7 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         )
         ax.tick_params(axis="x", length=0)
         ax.set_ylabel(f"{spec['label']},\n{spec['unit']}")
-        fig.suptitle(f"Wilcoxon signed-rank test (n = {_count(len(paired), disclosure)} paired): "
-                     f"{format_p(p_value)}",
-                     fontsize=figstyle.FONT_PT)
+        fig.suptitle(_signrank_title(p_value, len(paired), _count(len(paired), disclosure)), fontsize=figstyle.FONT_PT)
         handles = [
             Line2D([], [], color=figstyle.CHANGE_COLOURS[k], linewidth=1.2,
                    label=f"{k.capitalize()} (n = {_count(int((change == k).sum()), disclosure)})")
