@@ -58,6 +58,7 @@ def run(args) -> int:
 
     from painreview import manifest as mf
     from painreview.consistency import check_paper
+    from painreview.provenance import is_synthetic
     from painreview.report import FIGURES, build_report, read_figures
 
     repo = Path(__file__).resolve().parent.parent
@@ -74,7 +75,8 @@ def run(args) -> int:
     codebook = read_table(codebook_path) if codebook_path.is_file() else None
     checks = check_paper(published)
     html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks),
-                        paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels())
+                        paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
+                        synthetic=is_synthetic(data))
     target = out / "report.html"
     with open(target, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(html)

@@ -41,12 +41,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
     from painreview.pipeline import build_tables, write_tables
+    from painreview.provenance import is_synthetic
 
     try:
         tables = build_tables(frames, table)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for path in write_tables(tables, args.out):
+    for path in write_tables(tables, args.out, synthetic=is_synthetic(args.data)):
         print(path)
     return 0

@@ -80,6 +80,16 @@ def _signrank_title(p_value: float, n_paired: int, n_shown) -> str:
     return f"Wilcoxon signed-rank test (n = {n_shown} paired)\nnot computed: no paired dose changed"
 
 
+def mark_synthetic(fig: Figure) -> Figure:
+    """Label ``fig`` as drawn from the package's synthetic data (``painreview.provenance``):
+    a small grey note in its top left corner."""
+    from painreview.provenance import FIGURE_NOTE
+
+    fig.text(0.005, 0.998, FIGURE_NOTE, ha="left", va="top", fontsize=figstyle.FONT_PT * 0.7,
+             color="0.35", gid="synthetic-data-note")
+    return fig
+
+
 def spread(values: Iterable[float], step: float = 0.05, half_width: float = 0.25) -> np.ndarray:
     """Horizontal offsets fanning out equal values side by side (a deterministic strip
     plot: no random jitter, so the same data always give the same picture).

@@ -23,11 +23,13 @@ def released(tables: dict[str, pd.DataFrame], sdc: str | bool) -> dict[str, pd.D
     return disclosure.protect(tables) if disclosure.is_on(sdc) else dict(tables)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
-    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2)."""
+def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, data_dir: str | Path | None = None) -> list[Path]:
+    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2, whose notes say
+    so when ``data_dir`` is the synthetic dataset, ``painreview.provenance``)."""
     from painreview.pipeline import write_tables as write
+    from painreview.provenance import is_synthetic
 
-    return write(tables, out_dir)
+    return write(tables, out_dir, synthetic=is_synthetic(data_dir))
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -49,10 +51,15 @@ def read_tables(out_dir: str | Path, names: tuple[str, ...]) -> dict[str, pd.Dat
     return {name: read_table(folder / f"{name}.csv") for name in names}
 
 
-def write_figure(fig, out_dir: str | Path, stem: str) -> Path:
-    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg``; return the PNG's path."""
+def write_figure(fig, out_dir: str | Path, stem: str, data_dir: str | Path | None = None) -> Path:
+    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg``; return the PNG's path. A
+    figure of the synthetic dataset (``data_dir``, ``painreview.provenance``) says so."""
+    from painreview.figures import mark_synthetic
+    from painreview.provenance import is_synthetic
     from painreview.savefig import save_figure
 
+    if is_synthetic(data_dir):
+        mark_synthetic(fig)
     folder = Path(out_dir) / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     png, _svg = save_figure(fig, folder / stem)

@@ -40,9 +40,10 @@ def csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n", float_format=None)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir) -> list[Path]:
+def write_tables(tables: dict[str, pd.DataFrame], out_dir, synthetic: bool = False) -> list[Path]:
     """Write ``out_dir/tables/<name>.csv`` for every table, and ``table1.md``,
-    ``table1.html``, ``table2.md``, ``table2.html``; return the paths written, in order."""
+    ``table1.html``, ``table2.md``, ``table2.html`` (their notes labelling a ``synthetic``
+    run); return the paths written, in order."""
     folder = Path(out_dir) / "tables"
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -57,6 +58,6 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir) -> list[Path]:
         write(f"{name}.csv", csv_text(frame))
     for name in RENDERED:
         if name in tables:
-            write(f"{name}.md", to_markdown(tables[name], name))
-            write(f"{name}.html", to_html(tables[name], name))
+            write(f"{name}.md", to_markdown(tables[name], name, synthetic=synthetic))
+            write(f"{name}.html", to_html(tables[name], name, synthetic=synthetic))
     return written
