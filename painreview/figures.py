@@ -82,10 +82,29 @@ def _signrank_title(p_value: float, n_paired: int, n_shown) -> str:
 
 def mark_synthetic(fig: Figure) -> Figure:
     """Label ``fig`` as drawn from the package's synthetic data (``painreview.provenance``):
-    a small grey note in its top left corner."""
+    a small grey note below a laid-out figure (after its own note, if any), or in a strip
+    added above one placed by hand (Figure 1); nothing else overlaps it."""
     from painreview.provenance import FIGURE_NOTE
 
-    fig.text(0.005, 0.998, FIGURE_NOTE, ha="left", va="top", fontsize=figstyle.FONT_PT * 0.7,
+    size = figstyle.FONT_PT * 0.75
+    if fig.get_layout_engine() is not None:
+        own = getattr(fig, "_supxlabel", None)  # the figure's own note (Figure 2)
+        if own is not None and own.get_text():
+            lines = wrap(FIGURE_NOTE, fig.get_figwidth() * 25.4 - 4, own.get_fontsize())
+            fig.supxlabel("\n".join([own.get_text(), *lines]), x=own.get_position()[0], ha=own.get_ha(),
+                          fontsize=own.get_fontsize(), multialignment="left")
+        else:
+            fig.supxlabel(FIGURE_NOTE, x=0.01, ha="left", fontsize=size, color="0.35")
+        fig._supxlabel.set_gid("synthetic-data-note")
+        return fig
+    strip = 2.2 * size / 72  # inches
+    height = fig.get_figheight()
+    fig.set_figheight(height + strip)
+    keep = height / (height + strip)
+    for ax in fig.axes:
+        box = ax.get_position()
+        ax.set_position([box.x0, box.y0 * keep, box.width, box.height * keep])
+    fig.text(0.01, 1 - 0.25 * strip / (height + strip), FIGURE_NOTE, ha="left", va="top", fontsize=size,
              color="0.35", gid="synthetic-data-note")
     return fig
 
