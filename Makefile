@@ -33,10 +33,27 @@ SOURCES := $(wildcard painreview/*.py painreview/data/*)
 DATA_FILES := $(sort $(wildcard $(DATA)/*.csv $(DATA)/*.xlsx $(DATA)/*.dta))
 RUN_ARGS := --data '$(DATA)' --out '$(OUT)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
-.PHONY: all env check-output validate tables notebooks report browser test unit nbval check-outputs bench lock clean distclean help
+ARGS ?=
 
-help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+.PHONY: all lab env check-output validate tables notebooks report browser test test-others unit cffconvert nbval check-outputs hashes bench lock clean distclean help
+
+help: ## list the targets and the settings with their defaults
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/; s/^/  /' | expand -t 18
+	@echo ""
+	@echo "Settings (make TARGET NAME=value); the value shown is the default unless you set it:"
+	@printf '  %-12s %-20s %s\n' \
+	  DATA '$(DATA)' 'dataset folder (the raw data contract, docs/raw-data.md)' \
+	  OUT '$(OUT)' 'output root: OUT/tables, OUT/figures, OUT/notebooks, OUT/report.html' \
+	  CONVERSION '$(CONVERSION)' 'morphine-equivalent table: opioids_aware or cdc_2022' \
+	  SDC '$(SDC)' 'disclosure control of every output: off or on' \
+	  JOBS '$(JOBS)' 'notebooks run at once' \
+	  BOOT_PYTHON '$(BOOT_PYTHON)' 'the Python that creates .venv (3.11 to 3.13)' \
+	  VENV '$(VENV)' 'the environment folder' \
+	  ARGS '$(ARGS)' 'extra arguments of make bench (--quick)'
+
+lab: $(ENV_STAMP) ## start JupyterLab on the project's environment (its python3 kernel), in notebooks/
+	$(PY) -m jupyter lab --notebook-dir=notebooks
 
 env: $(ENV_STAMP) ## create .venv from the lock (nothing happens when it is up to date)
 
@@ -44,8 +61,9 @@ $(ENV_STAMP): $(LOCK) pyproject.toml
 	@test -x $(PY) || $(BOOT_PYTHON) -m venv $(VENV)
 	@test -x $(UV) && [ "$$($(UV) --version | cut -d' ' -f2)" = "$(UV_VERSION)" ] \
 	  || $(PY) -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
-	$(UV) pip sync --quiet --python $(PY) --require-hashes $(LOCK)
+	$(UV) pip sync --quiet --python $(PY) --require-hashes --compile-bytecode $(LOCK)
 	$(UV) pip install --quiet --python $(PY) --no-deps --no-build-isolation -e .
+	@$(PY) -m compileall -q painreview
 	@touch $@
 
 all: $(ENV_STAMP) ## validate DATA, then run every notebook into OUT (tables/, figures/, notebooks/)
@@ -89,12 +107,16 @@ $(filter $(STAMPS)/08_%.done,$(NOTEBOOK_STAMPS)): $(filter-out $(STAMPS)/08_%.do
 report: $(OUT)/report.html ## the self-contained report and the provenance manifest
 
 $(OUT)/report.html: $(STAMPS)/validated $(NOTEBOOK_STAMPS)
-	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)'
+	$(PY) -m painreview report '$(OUT)' --data '$(DATA)' --conversion '$(CONVERSION)' --sdc '$(SDC)'
 
-test: $(ENV_STAMP) browser ## unit tests, nbval on the committed notebooks, outputs reproduced
+test: $(ENV_STAMP) browser cffconvert ## unit tests, nbval on the committed notebooks, outputs reproduced
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory nbval
 	@$(MAKE) --no-print-directory check-outputs
+	@$(MAKE) --no-print-directory test-others
+
+test-others: ## unit tests and the output check under every other supported Python found (tools/other-pythons.sh)
+	@BOOT_PYTHON='$(BOOT_PYTHON)' tools/other-pythons.sh
 
 # The report's test opens it in a real browser engine: headless Chromium from Debian.
 browser: ## install Chromium for the report test when missing (needs root; CI runs as root)
@@ -103,6 +125,16 @@ browser: ## install Chromium for the report test when missing (needs root; CI ru
 	    echo "installing chromium for the report test"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is not installed: the report's browser test will be skipped"; fi; }
+
+# CITATION.cff is validated by cffconvert, in its own environment: its jsonschema < 4
+# conflicts with Jupyter's.
+CFF_VENV := .venv-cffconvert
+cffconvert: $(CFF_VENV)/.installed ## the environment of the CITATION.cff test (tools/cffconvert.lock)
+
+$(CFF_VENV)/.installed: tools/cffconvert.lock | $(ENV_STAMP)
+	@test -x $(CFF_VENV)/bin/python || $(UV) venv --quiet --python $(PY) $(CFF_VENV)
+	$(UV) pip sync --quiet --python $(CFF_VENV)/bin/python --require-hashes $<
+	@touch $@
 
 unit: $(ENV_STAMP) ## the unit tests only
 	$(PY) -m pytest -q tests
@@ -114,26 +146,28 @@ unit: $(ENV_STAMP) ## the unit tests only
 nbval: $(ENV_STAMP) ## re-run the committed notebooks and compare their outputs
 	$(PY) -m pytest -q -p no:cacheprovider --nbval --nbval-current-env $(NOTEBOOKS)
 
-check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic and compare with what is committed
+check-outputs: $(ENV_STAMP) ## regenerate everything from data/synthetic; compare with git and outputs.sha256
 	rm -rf .make
 	$(MAKE) --no-print-directory all DATA=data/synthetic OUT=. JOBS=$(JOBS)
-	@changed=$$(git status --porcelain -- tables figures notebooks data/synthetic); \
-	  if [ -n "$$changed" ]; then echo "Committed outputs differ from what the code makes:"; \
-	  echo "$$changed"; git --no-pager diff --stat -- tables figures notebooks data/synthetic; exit 1; fi
-	@echo "committed outputs reproduced byte for byte"
+	@$(PY) -m painreview check-outputs
 
-bench: $(ENV_STAMP) ## time make all into an empty root against one bare papermill run
-	$(PY) -m painreview bench
+hashes: $(ENV_STAMP) ## record the committed outputs' hashes in outputs.sha256 (after regenerating them)
+	@$(PY) -m painreview check-outputs --write
+
+bench: $(ENV_STAMP) ## measure make all, the no-op rebuild and 34 to 34,000 users; write docs/benchmarks.md (ARGS=--quick: a try)
+	-$(PY) -m painreview bench $(ARGS)
 
 lock: ## re-resolve the lock from pyproject.toml (needs the network)
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra dev --universal --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o $(LOCK)
+	echo "cffconvert==2.0.0" | $(UV) pip compile - --universal --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" --quiet -o tools/cffconvert.lock
 
 clean: ## remove stamps and caches (keeps the committed outputs and .venv)
 	rm -rf .make .pytest_cache .hypothesis
 	find . -name __pycache__ -prune -not -path './.venv/*' -exec rm -rf {} +
 
 distclean: clean ## also remove .venv
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(CFF_VENV) .venv-others
 
 FORCE:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 def add_arguments(parser) -> None:
     parser.add_argument("out", help="output root holding tables/ (the run's OUT)")
+    parser.add_argument("--sdc", default="off", help="the run's disclosure control (on/off): values it changed "
+                        "are audited as protected")
 
 
 def run(args) -> int:
@@ -30,7 +32,7 @@ def run(args) -> int:
     except Exception as exc:  # an unreadable CSV: one line, not a traceback
         print(f"audit: cannot read the inputs under {out}: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    table = audit_tables(tables, read_reference("published.csv"))
+    table = audit_tables(tables, read_reference("published.csv"), sdc=getattr(args, "sdc", "off"))
     (target,) = write_tables({"audit": table}, out)
     print(f"{summary_line(table)} -> {target}")
     return 0

@@ -21,6 +21,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("out", help="output root holding tables/ and figures/ (the run's OUT)")
     parser.add_argument("--data", default="data/synthetic", help="the dataset folder the run read")
     parser.add_argument("--conversion", default="opioids_aware", help="morphine-equivalent table the run used")
+    parser.add_argument("--sdc", default="off", help="the run's disclosure control (on/off): the audit marks "
+                        "values it changed as protected, and the data folder is named without its path")
 
 
 def _labels() -> dict[str, dict[str, str]]:
@@ -67,6 +69,11 @@ def run(args) -> int:
     except ValueError as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
+    from painreview.sdc import is_on
+
+    sdc = getattr(args, "sdc", "off")
+    if is_on(sdc):  # under SDC the data path leaves as its folder name only (issue #10)
+        manifest["run"]["data_dir"] = data.resolve().name
     mf.write_manifest(manifest, out / "manifest.json")
 
     figures = read_figures(out / "figures")
@@ -74,9 +81,9 @@ def run(args) -> int:
     codebook_path = data / "codebook.csv"
     codebook = read_table(codebook_path) if codebook_path.is_file() else None
     checks = check_paper(published)
-    html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks),
+    html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=sdc),
                         paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
-                        synthetic=is_synthetic(data))
+                        sdc=is_on(sdc), synthetic=is_synthetic(data))
     target = out / "report.html"
     with open(target, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(html)

@@ -56,11 +56,21 @@ def load_dataset(folder: str | Path, conversion=None) -> dict[str, pd.DataFrame]
     tables, problems = inspect_dataset(folder, conversion)
     if problems:
         raise DataError(problems)
-    return typed_frames({name: text_frame(table) for name, table in tables.items()})
+    spec = reference.columns()
+    out = {}
+    for name in reference.FILES:  # typed straight from the reader's codes: each distinct text converted once
+        table = tables[name]
+        columns = spec[spec["file"] == name]
+        cells = {column: table.factorize(table.header.index(column)) for column in columns["column"]}
+        out[name] = _typed_frame(name, table.n_rows, columns, cells)
+    return out
 
 
 def text_frame(table: RawTable) -> pd.DataFrame:
     """A table read by ``painreview.readers`` as a frame of text cells (``""`` = missing)."""
+    if len(set(table.header)) == len(table.header):
+        return pd.DataFrame(dict(zip(table.header, table.columns)), columns=list(table.header),
+                            index=pd.RangeIndex(table.n_rows), dtype=object)
     return pd.DataFrame(list(table.rows), columns=list(table.header), dtype=object)
 
 
@@ -84,16 +94,24 @@ def typed_frames(raw: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         extra = sorted(set(frame.columns) - set(columns["column"]))
         if extra:
             raise ValueError(f"{name}: columns not in the raw data contract: {', '.join(extra)}")
-        typed = {}
-        for column, kind in zip(columns["column"], columns["type"]):
-            cells = frame[column].tolist() if column in frame.columns else [None] * len(frame)
-            cells = ["" if cell is None else cell for cell in cells]
-            try:
-                typed[column] = _TYPERS[kind](cells)
-            except (ValueError, TypeError, KeyError) as exc:
-                raise ValueError(f"{name}.{column}: not {kind} text ({exc})") from None
-        out[name] = pd.DataFrame(typed, index=pd.RangeIndex(len(frame)))
+        cells = {}
+        for column in columns["column"]:
+            values = frame[column].to_numpy(dtype=object) if column in frame.columns else np.full(len(frame), "", dtype=object)
+            cells[column] = np.where(pd.isna(values), "", values).astype(object) if len(values) else values
+        out[name] = _typed_frame(name, len(frame), columns, cells)
     return out
+
+
+def _typed_frame(name: str, n: int, columns: pd.DataFrame, cells: Mapping[str, object]) -> pd.DataFrame:
+    """One table typed per columns.csv from each column's text cells (an array, or the
+    reader's (codes, distinct texts))."""
+    typed = {}
+    for column, kind in zip(columns["column"], columns["type"]):
+        try:
+            typed[column] = _TYPERS[kind](cells[column])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise ValueError(f"{name}.{column}: not {kind} text ({exc})") from None
+    return pd.DataFrame(typed, index=pd.RangeIndex(n))
 
 
 def frames_from_records(records: Mapping[str, Sequence[Mapping[str, object]]]) -> dict[str, pd.DataFrame]:
@@ -135,26 +153,44 @@ def _as_text(value: object) -> str:
     raise TypeError(f"cannot use {value!r} as a raw cell")
 
 
-def _text(cells: list[str]) -> pd.Series:
-    return pd.Series([cell if cell != "" else None for cell in cells], dtype=object)
+def _by_value(cells, convert, empty) -> np.ndarray:
+    """``convert`` applied once per distinct cell text (``empty`` for ""), spread back over the
+    cells; ``cells`` is an array of text or (codes, distinct texts), of which only the texts
+    some cell has are converted."""
+    if isinstance(cells, tuple):
+        codes, uniques = cells
+        used = np.bincount(codes, minlength=len(uniques)) > 0 if len(codes) else np.zeros(len(uniques), dtype=bool)
+    else:
+        codes, uniques = pd.factorize(np.asarray(cells, dtype=object))
+        used = np.ones(len(uniques), dtype=bool)
+    values = [empty if not keep or cell == "" else convert(cell) for cell, keep in zip(uniques, used)]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out[codes] if len(codes) else np.empty(0, dtype=object)
 
 
-def _yesno(cells: list[str]) -> pd.Series:
-    values = {"yes": True, "no": False, "": pd.NA}
-    return pd.Series(pd.array([values[cell] for cell in cells], dtype="boolean"))
+def _text(cells: np.ndarray) -> pd.Series:
+    return pd.Series(_by_value(cells, str, None), dtype=object)
 
 
-def _integer(cells: list[str]) -> pd.Series:
-    return pd.Series(pd.array([int(cell) if cell != "" else pd.NA for cell in cells], dtype="Int64"))
+def _yesno(cells: np.ndarray) -> pd.Series:
+    values = {"yes": True, "no": False}
+    return pd.Series(pd.array(_by_value(cells, values.__getitem__, pd.NA), dtype="boolean"))
 
 
-def _number(cells: list[str]) -> pd.Series:
-    return pd.Series(np.array([float(cell) if cell != "" else np.nan for cell in cells], dtype="float64"))
+def _integer(cells: np.ndarray) -> pd.Series:
+    return pd.Series(pd.array(_by_value(cells, int, pd.NA), dtype="Int64"))
 
 
-def _date(cells: list[str]) -> pd.Series:
-    days = [dt.date.fromisoformat(cell) if cell != "" else None for cell in cells]
-    return pd.Series(pd.to_datetime(days), dtype="datetime64[ns]") if days else pd.Series([], dtype="datetime64[ns]")
+def _number(cells: np.ndarray) -> pd.Series:
+    return pd.Series(_by_value(cells, float, np.nan).astype("float64"))
+
+
+def _date(cells: np.ndarray) -> pd.Series:
+    # pd.Timestamp refuses a date pandas cannot hold (numpy would wrap it round silently)
+    days = _by_value(cells, lambda cell: pd.Timestamp(dt.date.fromisoformat(cell)).as_unit("ns").to_datetime64(),
+                     np.datetime64("NaT", "ns"))
+    return pd.Series(days.astype("datetime64[ns]"), dtype="datetime64[ns]")
 
 
 _TYPERS = {

@@ -70,11 +70,13 @@ def format_p(p: float) -> str:
     return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
 
 
-def _signrank_title(p_value: float, n_paired: int, n_shown) -> str:
-    """Figure 2's title: the signed-rank P, or in words why there is none (no service
-    user with both doses, or no paired dose that changed: the test is then undefined)."""
+def _signrank_title(p_value: float, n_paired: int, n_shown, disclosure: bool = False) -> str:
+    """Figure 2's title: the signed-rank P (as disclosure control releases it when on), or
+    in words why there is none (no service user with both doses, or no paired dose that
+    changed: the test is then undefined)."""
     if p_value is not None and not math.isnan(float(p_value)):
-        return f"Wilcoxon signed-rank test (n = {n_shown} paired): {format_p(p_value)}"
+        shown = _released_p(p_value, n_paired) if disclosure else format_p(p_value)
+        return f"Wilcoxon signed-rank test (n = {n_shown} paired): {shown}"
     if n_paired == 0:
         return "Wilcoxon signed-rank test not computed:\nno service user has a dose at both timepoints"
     return f"Wilcoxon signed-rank test (n = {n_shown} paired)\nnot computed: no paired dose changed"
@@ -155,13 +157,18 @@ def box_stats(values: Iterable[float]) -> dict[str, Any] | None:
 
 
 def _released_box(stats: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The box as disclosure control lets it out: none for a group of 7 or fewer, and
-    whiskers only to the quartiles (minimum and maximum are single people's values)."""
+    """The box as disclosure control lets it out: none for a group of 7 or fewer, median and
+    quartiles rounded as the tables release them, and whiskers only to the quartiles
+    (minimum and maximum are single people's values)."""
     from painreview import sdc
 
     if stats is None or stats["n"] <= sdc.SMALL:
         return None
-    return {**stats, "whislo": stats["q1"], "whishi": stats["q3"]}
+    # median and quartiles at their released precision (whole units, sdc_precision.csv): a
+    # half-integer Stata percentile would give away whether n is even
+    med, q1, q3 = (sdc.release(stats[k], sdc._rule("outcomes", f)) for k, f in
+                   (("med", "median"), ("q1", "p25"), ("q3", "p75")))
+    return {**stats, "med": med, "q1": q1, "q3": q3, "whislo": q1, "whishi": q3}
 
 
 def _count(n: int, disclosure: bool) -> int | str:
@@ -169,6 +176,28 @@ def _count(n: int, disclosure: bool) -> int | str:
     from painreview import sdc
 
     return sdc.protect_count(n) if disclosure else n
+
+
+def _by_value(wide: pd.DataFrame, tp: str) -> pd.DataFrame:
+    """The doses at ``tp`` (patient_id, dose_mme) in the order points are drawn: by dose,
+    ties by the service user's dose at the other timepoint (none last). So the drawing
+    depends on the doses only, never on patient-id order (issue #10): ids relabelled give
+    the same bytes."""
+    other = [t for t in TIMEPOINTS if t != tp]
+    frame = wide.loc[wide[tp].notna(), [tp, *other]]
+    frame = frame.sort_values([tp, *other], kind="stable", na_position="last")
+    return pd.DataFrame({"patient_id": frame.index.to_numpy(), "dose_mme": frame[tp].to_numpy(dtype=float)})
+
+
+def _released_p(p_value: float, n: int) -> str:
+    """A P value as disclosure control releases it (``sdc.p_text``; withheld for a test of
+    7 or fewer pairs), in the figure's style."""
+    from painreview import sdc
+
+    released = sdc.REDACTED if n <= sdc.SMALL else sdc.p_text(p_value)
+    if sdc.is_redacted(released):
+        return f"P {released}"
+    return f"P {released[0]} {released[1:]}" if isinstance(released, str) else f"P = {released:.2f}"
 
 
 DISCLOSURE_NOTE = ("Disclosure control: counts of 1 to 7 redacted, others rounded to the nearest 5; "
@@ -359,8 +388,8 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
     d = doses.loc[doses["dose_mme"].notna(), ["patient_id", "timepoint", "dose_mme"]]
     if d.duplicated(["patient_id", "timepoint"]).any():
         raise ValueError("doses has more than one row per patient_id and timepoint")
-    d = d.sort_values(["timepoint", "patient_id"], kind="stable")
-    per_tp = {tp: d.loc[d["timepoint"] == tp] for tp in TIMEPOINTS}
+    wide = d.pivot(index="patient_id", columns="timepoint", values="dose_mme").reindex(columns=list(TIMEPOINTS))
+    per_tp = {tp: _by_value(wide, tp) for tp in TIMEPOINTS}
     stats = {tp: box_stats(per_tp[tp]["dose_mme"]) for tp in TIMEPOINTS}
     if disclosure:
         stats = {tp: _released_box(st) for tp, st in stats.items()}
@@ -370,8 +399,7 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         tp: dict(zip(per_tp[tp]["patient_id"], spread(per_tp[tp]["dose_mme"], step=0.03, half_width=0.18)))
         for tp in TIMEPOINTS
     }
-    wide = d.pivot(index="patient_id", columns="timepoint", values="dose_mme").reindex(columns=list(TIMEPOINTS))
-    paired = wide.dropna().sort_index()
+    paired = wide.dropna().sort_values(list(TIMEPOINTS), kind="stable")  # by value, never by patient id
     change = np.where(
         paired["follow_up"] < paired["baseline"], "reduced",
         np.where(paired["follow_up"] > paired["baseline"], "increased", "unchanged"),
@@ -411,11 +439,12 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         )
         ax.tick_params(axis="x", length=0)
         ax.set_ylabel(f"{spec['label']},\n{spec['unit']}")
-        fig.suptitle(_signrank_title(p_value, len(paired), _count(len(paired), disclosure)), fontsize=figstyle.FONT_PT)
-        handles = [
+        fig.suptitle(_signrank_title(p_value, len(paired), _count(len(paired), disclosure), disclosure),
+                     fontsize=figstyle.FONT_PT)
+        handles = [  # the legend names only the lines drawn: none under disclosure control
             Line2D([], [], color=figstyle.CHANGE_COLOURS[k], linewidth=1.2,
                    label=f"{k.capitalize()} (n = {_count(int((change == k).sum()), disclosure)})")
-            for k in ("reduced", "unchanged", "increased") if (change == k).any()
+            for k in ("reduced", "unchanged", "increased") if (change == k).any() and not disclosure
         ]
         if handles:
             ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=len(handles),
@@ -494,7 +523,7 @@ def _outcome_panel(ax, scores: pd.DataFrame, spec: pd.Series, tp_label: dict[str
     """One measure: boxes at x = 1 (baseline) and 2 (follow-up), points over them."""
     measure = spec["measure"]
     s = scores.loc[(scores["measure"] == measure) & scores["value"].notna()]
-    s = s.sort_values(["timepoint", "patient_id"], kind="stable")
+    s = s.sort_values(["timepoint", "value"], kind="stable")  # points by value, never in patient-id order
     lo, hi, step = float(spec["axis_min"]), float(spec["axis_max"]), float(spec["tick_step"])
     counts, ticks = {}, []
     for x, tp in enumerate(TIMEPOINTS, start=1):

@@ -12,7 +12,9 @@ size) except the report and the manifest themselves; every input data file of th
 folder (``*.csv``, ``*.xlsx``, ``*.dta``, as the Makefile's ``DATA_FILES``); the
 conversion table (name, file, SHA-256); the package version; the git commit and whether
 the working tree differed from it (None for both when the code is not a git checkout);
-the SHA-256 of ``requirements.lock``; the Python version, the platform and the versions
+the SHA-256 of ``requirements.lock``; ``source_sha256``, one hash of the package source
+and the notebooks (:func:`source_digest`), so a run names its code with or without git
+(an archive copy); the Python version, the platform and the versions
 of the key packages.
 """
 
@@ -31,6 +33,7 @@ SELF_FILES = ("report.html", "manifest.json")  # written by the report command, 
 DATA_SUFFIXES = (".csv", ".xlsx", ".dta")
 KEY_PACKAGES = ("pandas", "numpy", "scipy", "matplotlib", "papermill")
 LOCK_FILE = "requirements.lock"
+SOURCE_GLOBS = ("painreview/*.py", "painreview/data/*", "notebooks/[0-9][0-9]_*.ipynb")
 
 
 # --- gathering (I/O) ------------------------------------------------------------------
@@ -64,10 +67,11 @@ def output_files(out_dir: str | Path) -> list[Path]:
 
 
 def data_files(data_dir: str | Path) -> list[Path]:
-    """The input data files of a dataset folder (top level, by suffix, sorted)."""
-    data_dir = Path(data_dir)
-    return sorted((p for p in data_dir.iterdir() if p.is_file() and p.suffix.lower() in DATA_SUFFIXES),
-                  key=lambda p: p.name)
+    """The input data files of a dataset folder: the contract's tables only
+    (``readers.contract_files``; a file the contract does not name is never listed)."""
+    from painreview.readers import contract_files
+
+    return contract_files(data_dir)
 
 
 def git_state(repo_dir: str | Path, exclude: tuple[str | Path, ...] = ()) -> dict:
@@ -96,6 +100,18 @@ def git_state(repo_dir: str | Path, exclude: tuple[str | Path, ...] = ()) -> dic
     if status.returncode != 0:
         return {"commit": head.stdout.strip(), "dirty": None}
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def source_digest(repo_dir: str | Path) -> str | None:
+    """SHA-256 of the ``sha256sum`` listing (``<hash>  <path>``, sorted by path) of the
+    package source and the notebooks (``SOURCE_GLOBS``); None when none is found."""
+    repo_dir = Path(repo_dir)
+    files = sorted({p for g in SOURCE_GLOBS for p in repo_dir.glob(g) if p.is_file()},
+                   key=lambda p: p.relative_to(repo_dir).as_posix())
+    if not files:
+        return None
+    listing = "".join(f"{sha256_file(p)}  {p.relative_to(repo_dir).as_posix()}\n" for p in files)
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
 
 
 def package_versions(names: tuple[str, ...] = KEY_PACKAGES) -> dict[str, str | None]:
@@ -128,12 +144,14 @@ def conversion_path(name: str) -> Path:
 def assemble_manifest(*, outputs: dict[str, dict], inputs: dict[str, dict], data_dir: str,
                       conversion: str, conversion_file: str, conversion_sha256: str | None,
                       package_version: str, git: dict, lock_sha256: str | None,
-                      python: str, platform_name: str, packages: dict[str, str | None]) -> dict:
+                      python: str, platform_name: str, packages: dict[str, str | None],
+                      source_sha256: str | None = None) -> dict:
     """The manifest as a plain dict, from gathered facts."""
     return {
         "manifest_version": MANIFEST_VERSION,
         "package": {"name": "painreview", "version": package_version},
-        "code": {"git_commit": git.get("commit"), "git_dirty": git.get("dirty"), "lock_sha256": lock_sha256},
+        "code": {"git_commit": git.get("commit"), "git_dirty": git.get("dirty"), "lock_sha256": lock_sha256,
+                 "source_sha256": source_sha256},
         "environment": {"python": python, "platform": platform_name, "packages": dict(packages)},
         "run": {
             "data_dir": data_dir,
@@ -164,6 +182,7 @@ def build_manifest(out_dir: str | Path, data_dir: str | Path, conversion: str, r
         python=platform.python_version(),
         platform_name=platform.platform(),
         packages=package_versions(),
+        source_sha256=source_digest(repo_dir),
     )
 
 

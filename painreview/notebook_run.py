@@ -96,6 +96,20 @@ def _kernel_chatter_silenced():
         os.close(devnull)
 
 
+def _sdc_on(sdc: str) -> bool:
+    from painreview.sdc import is_on
+
+    return is_on(sdc)
+
+
+def hide_path(text: str, data: str | Path) -> str:
+    """The notebook's JSON text with the data folder's absolute path replaced by its
+    folder name: under disclosure control the data path leaves as its name only (issue
+    #10; the injected parameters then read ``data_dir = "<name>"``)."""
+    data = Path(data).resolve()
+    return text.replace(json.dumps(str(data))[1:-1], json.dumps(data.name)[1:-1])
+
+
 def output_notebook(notebook: Path, out: str | Path) -> Path:
     return Path(out) / "notebooks" / Path(notebook).name
 
@@ -124,7 +138,10 @@ def run_notebook(notebook: str | Path, data: str | Path, out: str | Path,
                 request_save_on_cell_execute=False,
             )
         nb = json.loads(Path(tmp).read_text(encoding="utf-8"))
-        Path(tmp).write_text(dumps(scrub(nb)), encoding="utf-8")
+        text = dumps(scrub(nb))
+        if _sdc_on(sdc):
+            text = hide_path(text, data)
+        Path(tmp).write_text(text, encoding="utf-8")
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -34,11 +34,12 @@ def write_tables(tables: dict[str, pd.DataFrame], out_dir: str | Path, data_dir:
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """A ``tables/`` CSV as ``write_tables`` wrote it: only an empty cell is missing (so a
-    level such as ``none`` stays text)."""
+    level such as ``none`` stays text); floats parsed round-trip, so a value reads back
+    exactly as written, whatever the pandas version (pandas 2's default parser is not)."""
     import pandas as pd
 
     return pd.read_csv(path, dtype={"key": str, "variable": str, "level": str, "section": str, "label": str},
-                       keep_default_na=False, na_values=[""], encoding="utf-8")
+                       keep_default_na=False, na_values=[""], encoding="utf-8", float_precision="round_trip")
 
 
 def read_tables(out_dir: str | Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

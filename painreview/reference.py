@@ -68,3 +68,15 @@ FILES = (
     "coded_segments",
 )
 """The raw data contract's files (``<name>.csv``), in the contract's order."""
+
+
+def sentinel_dates() -> dict[str, str]:
+    """Placeholder dates of exports (``sentinel_dates.csv``): ISO date → what wrote it."""
+    df = read_reference("sentinel_dates.csv")
+    return dict(zip(df["date"], df["meaning"]))
+
+
+def dose_limits() -> dict[str, float]:
+    """The plausible maximum daily_dose of each dose unit (``dose_limits.csv``, with its source)."""
+    df = read_reference("dose_limits.csv")
+    return {unit: float(value) for unit, value in zip(df["unit"], df["max"])}

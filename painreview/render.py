@@ -5,6 +5,7 @@ Cells: ``n/N`` and a percentage with one decimal (``22/34``, ``64.7``); a mean r
 prints them (``51 (10)``, ``90 (60 to 240)``). Rounding is half-up on the decimal value
 (``72.5`` → ``73``), as a reader rounds. A comorbidity with diagnosed cases gets a
 footnote (``12 diagnosed.`` or ``All diagnosed.``), as the paper's footnotes d-f do.
+A table read back from its CSV renders as the frame it was written from (:func:`cell`).
 Headings, titles and notes come from ``painreview/data/table_headings.csv``. Pure
 functions: DataFrame in, string out.
 """
@@ -20,6 +21,29 @@ import pandas as pd
 from painreview.provenance import TABLE_NOTE
 from painreview.reference import read_reference
 from painreview.rounding import round_half_away
+
+
+def cell(value):
+    """A table cell as rendering needs it: missing (None, NaN, pd.NA, "") → None, a number
+    written as text (a column that also holds ``[REDACTED]`` is read back from CSV as text)
+    → the number, any other text (``[REDACTED]``) as it is. So a table renders the same
+    from the frame in memory and from its CSV."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            return value
+        if math.isnan(number):
+            return None
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def round_half_up(value: float, decimals: int) -> str:
@@ -64,12 +88,24 @@ def _value_cells(row: dict, statistic: str) -> tuple[str, str]:
 
 
 def _diagnosed_note(row: dict) -> str | None:
-    dx = row.get("diagnosed")
-    if isinstance(dx, str) or isinstance(row["n"], str):  # [REDACTED] under disclosure control
-        return f"{dx} diagnosed."
-    if dx is None or dx is pd.NA or pd.isna(dx) or int(dx) == 0:
+    """The footnote of a row with a diagnosed count (paper footnotes d-f), else None.
+
+    None diagnosed (0) or no diagnosed count: no footnote. A count withheld by disclosure
+    control is printed as its mark (``[REDACTED] diagnosed.``), never as "All": equal
+    marks say nothing about equal counts. "All diagnosed." for equal shown counts: under
+    disclosure control ``sdc.protect_table`` withholds a diagnosed count that only rounds
+    to its n, so equal protected counts are equal true counts.
+    """
+    dx, n = row.get("diagnosed"), row.get("n")
+    if dx is None:
         return None
-    return "All diagnosed." if int(dx) == int(row["n"]) else f"{int(dx)} diagnosed."
+    if isinstance(dx, str):
+        return f"{dx} diagnosed."
+    if int(dx) == 0:
+        return None
+    if not isinstance(n, str) and n is not None and int(dx) == int(n):
+        return "All diagnosed."
+    return f"{int(dx)} diagnosed."
 
 
 def table_lines(table: pd.DataFrame, name: str, synthetic: bool = False) -> dict:
@@ -85,6 +121,7 @@ def table_lines(table: pd.DataFrame, name: str, synthetic: bool = False) -> dict
     rows: list[tuple] = []
     previous_section = None
     for row in table.to_dict("records"):
+        row = {k: (v if k in ("section", "variable", "level", "label") else cell(v)) for k, v in row.items()}
         section = row["section"]
         in_heading = section in head
         if section != previous_section and in_heading:

@@ -22,7 +22,7 @@ import math
 
 import pandas as pd
 
-from painreview.audit import MATCH, MISMATCH, PAPER_INCONSISTENT, disagreements_first, status_counts
+from painreview.audit import MATCH, MISMATCH, PAPER_INCONSISTENT, PROTECTED, disagreements_first, status_counts
 
 TITLE = "Reproduction report: primary-care opioid and pain review service evaluation"
 
@@ -55,7 +55,7 @@ figure.single img{max-width:30rem}figure.double img{max-width:100%}
 figcaption{font-size:.9rem;color:#333;margin-top:.3rem}
 .summary td:first-child{font-weight:bold;white-space:nowrap}
 .status-match{background:#e7f4ea}.status-mismatch{background:#fde2d8}.status-paper_inconsistent{background:#fff1c6}
-.status-slip{background:#fff1c6}.missing{color:#a33;font-style:italic}
+.status-slip{background:#fff1c6}.status-protected{background:#e4e9f2}.missing{color:#a33;font-style:italic}
 code,.mono{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:.82rem;word-break:break-all}
 tr.theme td{font-weight:bold;background:#f6f6f6}code.key{font-size:.75rem;color:#555;font-weight:normal}
 table.audit{font-size:.8rem;width:100%}table.audit code{overflow-wrap:anywhere;word-break:normal}
@@ -209,6 +209,8 @@ def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> 
     dirty = code.get("git_dirty")
     commit_text = "not a git checkout" if commit is None else commit + (
         " (working tree differs from the commit)" if dirty else " (clean)" if dirty is False else "")
+    if code.get("source_sha256"):
+        commit_text += f"; source and notebooks SHA-256 {code['source_sha256']}"
     counts = status_counts(audit_table)
     rows = [
         ("Data folder", run.get("data_dir")),
@@ -219,10 +221,18 @@ def _summary(manifest: dict, audit_table: pd.DataFrame, slips: pd.DataFrame) -> 
         ("Python", f"{env.get('python')} on {env.get('platform')}"),
         ("Outputs", f"{_count(len(manifest.get('outputs', {})), 'file')} under tables/, figures/, notebooks/"),
         ("Audit", f"{len(audit_table)} published numbers: {counts[MATCH]} match, {counts[MISMATCH]} mismatch, "
-                  f"{counts[PAPER_INCONSISTENT]} paper_inconsistent"),
+                  f"{counts[PAPER_INCONSISTENT]} paper_inconsistent"
+                  + (f", {counts[PROTECTED]} protected (changed by disclosure control)" if counts.get(PROTECTED) else "")),
         ("The paper's own slips", f"{_count(len(slips), 'failed check')} of the paper against itself"),
     ]
     return '<table class="summary">' + "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in rows) + "</table>"
+
+
+def _slips_released(slips: pd.DataFrame) -> pd.DataFrame:
+    """The paper's slips as an SDC run's report shows them: where, not what (a slip's note
+    quotes printed counts such as 4/17, and an SDC release prints no count of 1 to 7)."""
+    return slips.assign(note="the paper fails a check against itself here (the report of a run without "
+                             "disclosure control says which)")
 
 
 def _audit(audit_table: pd.DataFrame, slips: pd.DataFrame) -> str:
@@ -277,7 +287,7 @@ def _manifest(manifest: dict) -> str:
 def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
                  audit_table: pd.DataFrame, paper_checks: pd.DataFrame, manifest: dict,
                  codebook: pd.DataFrame | None = None, labels: dict[str, dict[str, str]] | None = None,
-                 title: str = TITLE, synthetic: bool = False) -> str:
+                 title: str = TITLE, sdc: bool = False, synthetic: bool = False) -> str:
     """The report as one HTML document.
 
     tables: ``table1``, ``table2``, ``outcomes``, ``results``, ``thematic_tallies`` frames
@@ -285,11 +295,14 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
     audit_table: :func:`painreview.audit.audit`; paper_checks:
     :func:`painreview.consistency.check_paper`; manifest: :func:`painreview.manifest.build_manifest`;
     codebook (theme/code labels) and labels (``{"measure"|"timepoint"|"role": {key: label}}``):
-    optional display labels. synthetic: the run read the package's synthetic dataset
+    optional display labels; sdc: the run's disclosure control was on (the paper's slips
+    are then named, not quoted); synthetic: the run read the package's synthetic dataset
     (``painreview.provenance``): a banner says so, and the tables' notes too.
     """
     labels = labels or {}
     slips = paper_checks[paper_checks["status"] == "slip"].reset_index(drop=True)
+    if sdc:
+        slips = _slips_released(slips)
     results = tables.get("results")
     sections = [
         ("summary", "Data and run", _summary(manifest, audit_table, slips)),

@@ -69,7 +69,7 @@ def service_use(appointments: pd.DataFrame, days_per_month: float) -> pd.DataFra
         return pd.DataFrame({"patient_id": pd.Series(dtype=object), "duration_months": pd.Series(dtype=float), "attended": pd.Series(dtype="int64")})
     grouped = appointments.groupby("patient_id", sort=True)
     span = grouped["date"].max() - grouped["date"].min()
-    kept = grouped["status"].apply(lambda s: int((s == "kept").sum()))
+    kept = (appointments["status"] == "kept").groupby(appointments["patient_id"], sort=True).sum()
     out = pd.DataFrame({"duration_months": span.dt.days / days_per_month, "attended": kept.astype("int64")})
     return out.reset_index()
 

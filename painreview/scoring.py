@@ -9,8 +9,6 @@ with its source, is in ``RULES`` below.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
@@ -61,16 +59,16 @@ def measure_items() -> dict[str, list[str]]:
     return {m: ref.loc[ref["score"] == m, "item"].tolist() for m in MEASURES}
 
 
-def _score(values: list[float], n_items: int, method: str, minimum: int | None) -> float:
-    answered = [v for v in values if not math.isnan(v)]
+def _scores(method: str, n_items: int, minimum: int | None, total, answered, first):
+    """Vectorised missing-item rule of one method over arrays of (sum of the answered items,
+    number answered, first answered value)."""
     if method == "sum":
-        return float(math.fsum(answered)) if len(answered) == n_items else math.nan
+        return np.where(answered == n_items, total, np.nan)
     if method == "prorated_mean":
-        if len(answered) < minimum:
-            return math.nan
-        return math.fsum(answered) * n_items / len(answered)  # sum × 7 / k: exact when k = 7
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(answered >= minimum, total * n_items / answered, np.nan)  # sum × 7 / k: exact when k = 7
     if method == "item":
-        return float(answered[0]) if answered else math.nan
+        return np.where(answered > 0, first, np.nan)
     raise ValueError(f"unknown scoring method {method!r}")
 
 
@@ -78,32 +76,39 @@ def score_questionnaires(questionnaires: pd.DataFrame) -> pd.DataFrame:
     """DataFrame[patient_id, timepoint, measure, value, items_answered], one row per collected
     (service user, timepoint, measure); sorted by patient_id, timepoint, measure order.
 
-    ``value`` is NaN when the measure's missing-item rule leaves it unscored.
+    ``value`` is NaN when the measure's missing-item rule leaves it unscored. One grouped
+    pass, linear in the rows: item values are whole numbers (raw data contract, the items'
+    steps), so their float sums are exact in any order; a single-item measure takes the
+    first answered row of its group.
     """
     per_measure = measure_items()
     item_to_measure = {item: m for m, its in per_measure.items() for item in its}
     unknown = sorted(set(questionnaires["item"]) - set(item_to_measure))
     if unknown:
         raise ValueError(f"questionnaire items not in items.csv: {unknown}")
-    q = questionnaires[["patient_id", "timepoint", "item", "value"]].copy()
-    q["measure"] = q["item"].map(item_to_measure)
-    q["value"] = q["value"].astype(float)
-    records = []
-    for (pid, tp, measure), group in q.groupby(["patient_id", "timepoint", "measure"], sort=False):
-        method, minimum = RULES[measure]
-        values = group["value"].tolist()
-        records.append(
-            {
-                "patient_id": pid,
-                "timepoint": tp,
-                "measure": measure,
-                "value": _score(values, len(per_measure[measure]), method, minimum),
-                "items_answered": int(group["value"].notna().sum()),
-            }
-        )
-    out = pd.DataFrame.from_records(records, columns=["patient_id", "timepoint", "measure", "value", "items_answered"])
-    out["value"] = out["value"].astype(float)
-    out["items_answered"] = out["items_answered"].astype(np.int64)
+    columns = ["patient_id", "timepoint", "measure", "value", "items_answered"]
+    q = pd.DataFrame({
+        "patient_id": questionnaires["patient_id"].astype(object),
+        "timepoint": questionnaires["timepoint"].astype(object),
+        "measure": questionnaires["item"].map(item_to_measure).astype(object),
+        "value": questionnaires["value"].astype(float),
+    })
+    grouped = q.groupby(["patient_id", "timepoint", "measure"], sort=False)["value"]
+    out = pd.concat({"total": grouped.sum(), "answered": grouped.count(), "first": grouped.first()}, axis=1).reset_index()
+    value = np.full(len(out), np.nan)
+    for measure, (method, minimum) in RULES.items():
+        rows = (out["measure"] == measure).to_numpy()
+        if rows.any():
+            sub = out[rows]
+            value[rows] = _scores(method, len(per_measure[measure]), minimum,
+                                  sub["total"].to_numpy(float), sub["answered"].to_numpy(), sub["first"].to_numpy(float))
+    out = pd.DataFrame({
+        "patient_id": out["patient_id"].astype(object),
+        "timepoint": out["timepoint"].astype(object),
+        "measure": out["measure"].astype(object),
+        "value": value,
+        "items_answered": out["answered"].astype(np.int64),
+    }, columns=columns)
     tp_order = {tp: i for i, tp in enumerate(vocabulary("timepoint"))}
     m_order = {m: i for i, m in enumerate(MEASURES)}
     out = out.assign(_tp=out["timepoint"].map(tp_order), _m=out["measure"].map(m_order))

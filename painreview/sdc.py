@@ -12,7 +12,13 @@ equal to 7" and "Rounding counts"); ``docs/disclosure-control.md`` explains ever
   value: a total is the sum of the parts shown, a difference below 10 is redacted;
 - a percentage is recomputed from the protected numerator and denominator;
 - a summary statistic of a group of 7 or fewer is withheld; a minimum or maximum is
-  always withheld.
+  always withheld;
+- every statistic that is released is rounded to the precision the paper prints
+  (``painreview/data/sdc_precision.csv``), so that no exact n can be solved from a mean
+  and SD; a p-value is released as the paper prints it (``<0.001``) or at two decimals,
+  and a z is withheld;
+- a diagnosed count that rounds to its n without being equal to it is withheld, so that
+  "All diagnosed" is printed only when it is true.
 
 A withheld cell holds the text ``[REDACTED]`` (so the column becomes text, dtype
 object); a rounded count is a Python ``int``. Every function returns a new frame and
@@ -22,6 +28,7 @@ so that the paper is reproduced as printed.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Mapping
@@ -29,6 +36,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from painreview.reference import read_reference
+from painreview.rounding import round_half_away
 
 REDACTED = "[REDACTED]"
 """The mark of a withheld cell (OpenSAFELY: "By convention redactions take the form
@@ -43,6 +51,14 @@ BASE = 5
 the nearest 5", after redacting counts <= 7)."""
 
 KINDS = ("count", "percent", "statistic", "p_value", "z")
+
+P_FLOOR = 0.001
+"""A p-value below this is released as the text ``<0.001``, as the paper prints it
+("P<0.001", Abstract, Results and Figure 2)."""
+P_BELOW = "<0.001"
+P_TEXTS = (P_BELOW, "<0.01")
+"""The texts a released p-value may be: below 0.001, and from 0.001 to below 0.01 (which
+two decimals would print as 0.00)."""
 """The kinds of ``painreview/data/result_keys.csv``."""
 
 _ON = {"on", "true", "1"}
@@ -183,6 +199,90 @@ def _withhold_families(rows: list[dict], families, small: list[bool], always: bo
                     row[col] = REDACTED
 
 
+# ---------------------------------------------------------------------------- precision
+
+
+def precision() -> dict[tuple[str, str], tuple[str, int | None]]:
+    """(output, field) → (rule, decimals) from ``painreview/data/sdc_precision.csv``.
+
+    output: ``table``, ``outcomes`` or ``results``; field: a column, or for results a kind
+    or a key; rule: ``round`` (at ``decimals``), ``p_value`` or ``withhold``. A fresh dict
+    each call (the file is read once).
+    """
+    return dict(_precision())
+
+
+@functools.lru_cache(maxsize=1)
+def _precision() -> dict[tuple[str, str], tuple[str, int | None]]:
+    ref = read_reference("sdc_precision.csv")
+    out = {}
+    for output, field, rule, decimals in zip(ref["output"], ref["field"], ref["rule"], ref["decimals"]):
+        if rule not in ("round", "p_value", "withhold"):
+            raise ValueError(f"sdc_precision.csv: unknown rule {rule!r} for {output}/{field}")
+        out[(output, field)] = (rule, int(decimals) if decimals else None)
+    return out
+
+
+def _rule(output: str, field: str, kind: str | None = None) -> tuple[str, int | None]:
+    """The release rule of a field (a results key first, then its kind); fail closed."""
+    table = _precision()
+    for name in (field, kind):
+        if name is not None and (output, name) in table:
+            return table[(output, name)]
+    raise ValueError(f"sdc_precision.csv has no rule for {output} {field}"
+                     + (f" (kind {kind})" if kind else "") + ": add one so that SDC knows its precision")
+
+
+def p_text(p: object, decimals: int = 2) -> object:
+    """A p-value as released: ``<0.001`` below 0.001, ``<0.01`` below 0.01, otherwise
+    rounded at ``decimals`` (half away from zero).
+
+    Text (already released, or ``[REDACTED]``) passes through; missing stays missing.
+    """
+    if _missing(p) or isinstance(p, str):
+        return None if _missing(p) else p
+    x = _number(p, "p-value")
+    if x < P_FLOOR:
+        return P_BELOW
+    if x < 0.01:
+        return P_TEXTS[1]
+    return float(round_half_away(x, decimals))
+
+
+def release(value: object, rule: tuple[str, int | None]) -> object:
+    """One statistic at its released precision: rounded half away from zero (Stata's
+    ``round()``, as the paper's analysis), a p-value as :func:`p_text`, or withheld.
+    Text and missing cells pass through (the rule is idempotent)."""
+    kind, decimals = rule
+    if _missing(value):
+        return None
+    if isinstance(value, str):
+        return value
+    if kind == "withhold":
+        return REDACTED
+    if kind == "p_value":
+        return p_text(value, decimals if decimals is not None else 2)
+    return float(round_half_away(_number(value, "statistic"), decimals or 0))
+
+
+def signrank_text(z: float, p: float, pairs: int, on: object) -> str:
+    """A signed-rank test as a notebook prints it: ``z = -3.825, P = 0.00013``; under
+    disclosure control (``on``) the z withheld and P released as :func:`p_text` (both
+    withheld for 7 or fewer pairs), e.g. ``z = [REDACTED], P = <0.001``."""
+    if not is_on(on):
+        return f"z = {z:.3f}, P = {p:.2g}"
+    released = REDACTED if _small(pairs) else p_text(p)
+    return f"z = {REDACTED}, P = {released}"
+
+
+def _excess_precision(value: object, decimals: int) -> bool:
+    """True when a shown number carries more decimals than ``decimals``."""
+    if _missing(value) or isinstance(value, str):
+        return False
+    x = _number(value, "value")
+    return math.isfinite(x) and float(round_half_away(x, decimals)) != x
+
+
 # ------------------------------------------------------------------------------ frames
 
 
@@ -216,21 +316,40 @@ def protect_table(table: pd.DataFrame) -> pd.DataFrame:
     ``n``, ``N`` and ``diagnosed`` are counts, each rounded on its own; ``percent`` is
     recomputed as 100·n/N from the protected n and N where the row has a percentage;
     mean/SD and median/IQR are withheld when the row's group (N, or n when N is empty)
-    is 7 or fewer.
+    is 7 or fewer. Percentages and statistics are released at ``sdc_precision.csv``'s
+    precision. A diagnosed count whose protected value equals the protected n while the
+    true counts differ is withheld: the rendering prints "All diagnosed" for equal
+    counts, and that must be true.
     """
     _require(table, TABLE_COLUMNS, "table")
     rows = _records(table)
     small = [_small(row["N"] if not _missing(row["N"]) else row["n"]) for row in rows]
     stats = [c for family in TABLE_STAT_FAMILIES for c in family]
+    rules = {col: _rule("table", col) for col in ("percent", *stats)}
     for row in rows:
         had_percent = not _missing(row["percent"])
+        all_diagnosed = _all_diagnosed(row["diagnosed"], row["n"])
         for col in TABLE_COUNTS:
             row[col] = protect_count(row[col])
-        row["percent"] = _percent(row["n"], row["N"]) if had_percent else None
+        if not all_diagnosed and _shown_equal(row["diagnosed"], row["n"]):
+            row["diagnosed"] = REDACTED  # 8 of 12 would print as "10 of 10": All diagnosed
+        row["percent"] = release(_percent(row["n"], row["N"]), rules["percent"]) if had_percent else None
         for col in stats:
-            row[col] = _shown(row[col])
+            row[col] = release(_shown(row[col]), rules[col])
     _withhold_families(rows, TABLE_STAT_FAMILIES, small)
     return _frame(rows, table, TABLE_COUNTS + ("percent",) + tuple(stats))
+
+
+def _all_diagnosed(diagnosed: object, n: object) -> bool:
+    """True counts: every one of the row's n was diagnosed (both shown, equal, non-zero)."""
+    if _missing(diagnosed) or _missing(n) or is_redacted(diagnosed) or is_redacted(n):
+        return is_redacted(diagnosed) and is_redacted(n)  # already protected: keep as it is
+    return _number(diagnosed, "diagnosed") == _number(n, "n") != 0
+
+
+def _shown_equal(a: object, b: object) -> bool:
+    """Two protected counts shown as the same non-zero number."""
+    return _is_shown(a) and _is_shown(b) and _number(a, "count") == _number(b, "count") != 0
 
 
 def protect_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
@@ -238,16 +357,20 @@ def protect_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
 
     ``n`` is a count; median/IQR and mean/SD are withheld when n is 7 or fewer; min and
     max are always withheld (OpenSAFELY: "Redacting maximum or minimum values. These often
-    relate to one or two individuals").
+    relate to one or two individuals"); the others are released at ``sdc_precision.csv``'s
+    precision.
     """
     _require(outcomes, OUTCOMES_COLUMNS, "outcomes")
     rows = _records(outcomes)
     small = [_small(row["n"]) for row in rows]
     stats = [c for family in OUTCOMES_STAT_FAMILIES for c in family] + list(EXTREMES)
+    rules = {col: _rule("outcomes", col) for family in OUTCOMES_STAT_FAMILIES for col in family}
     for row in rows:
         row["n"] = protect_count(row["n"])
         for col in stats:
             row[col] = _shown(row[col])
+            if col in rules:
+                row[col] = release(row[col], rules[col])
     _withhold_families(rows, OUTCOMES_STAT_FAMILIES, small)
     _withhold_families(rows, (EXTREMES,), small, always=True)
     return _frame(rows, outcomes, ("n",) + tuple(stats))
@@ -405,8 +528,10 @@ def protect_results(results: pd.DataFrame, keys: pd.DataFrame | None = None) -> 
 
     count: rounded, or derived from the protected counts named in ``derived_from``;
     percent: 100·numerator/denominator from their protected values; statistic, p_value,
-    z: withheld when the true size of the group named in ``group_size`` is 7 or fewer. A
-    key missing from ``result_keys.csv`` is an error (fail closed).
+    z: withheld when the true size of the group named in ``group_size`` is 7 or fewer.
+    Percentages, statistics and p-values are released at ``sdc_precision.csv``'s
+    precision, a z is withheld. A key missing from ``result_keys.csv`` is an error (fail
+    closed).
     """
     _require(results, RESULTS_COLUMNS, "results")
     keys = _key_table(keys)
@@ -426,11 +551,13 @@ def protect_results(results: pd.DataFrame, keys: pd.DataFrame | None = None) -> 
                 if ref not in counts:
                     raise ValueError(f"results: {key} needs the count {ref!r}, which the frame lacks")
             missing = _missing(values[key])
-            out.append(None if missing else _percent(counts[row["numerator"]], counts[row["denominator"]]))
+            percent = None if missing else _percent(counts[row["numerator"]], counts[row["denominator"]])
+            out.append(release(percent, _rule("results", key, kind)))
         else:
             size = _group_size(row["group_size"], values)
             value = _shown(values[key])
-            out.append(REDACTED if value is not None and _small(size) else value)
+            out.append(REDACTED if value is not None and _small(size)
+                       else release(value, _rule("results", key, kind)))
     protected = results.copy()
     protected["value"] = pd.Series(out, index=results.index, dtype=object)
     return protected
@@ -514,7 +641,8 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
 
     Checks that each count is 0, ``[REDACTED]`` or a multiple of 5 above 7; that no
     percentage is shown beside a redacted numerator or denominator, no statistic beside a
-    redacted group size, and no minimum or maximum at all. A frame whose name has no
+    redacted group size, no minimum or maximum at all, no z, and no percentage, statistic
+    or p-value at more than its released precision (``sdc_precision.csv``). A frame whose name has no
     rule is reported, not skipped. Used by the end-to-end check of an ``SDC=on`` run.
     """
     keys = _key_table(keys)
@@ -524,6 +652,26 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
         why = _count_problem(value)
         if why:
             problems.append(f"{name} {where}: {col} = {value!r} {why}")
+
+    def precise(name: str, where: str, output: str, row: dict, cols, key: str | None = None,
+                kind: str | None = None) -> None:
+        """Statistics shown at more than their released precision (sdc_precision.csv)."""
+        for col in cols:
+            value = row.get(col)
+            if not _is_shown(value):
+                continue
+            rule, decimals = _rule(output, key or col, kind)
+            if rule == "withhold":
+                problems.append(f"{name} {where}: {col} = {value!r} shown; it is always withheld")
+            elif isinstance(value, str):
+                if not (rule == "p_value" and value in P_TEXTS):
+                    problems.append(f"{name} {where}: {col} = {value!r} is neither a number nor {REDACTED}")
+            elif rule == "p_value" and _number(value, "p-value") < 0.01:
+                problems.append(f"{name} {where}: {col} = {value!r} shown below 0.01 (release it as "
+                                f"{' or '.join(P_TEXTS)})")
+            elif _excess_precision(value, decimals or 0):
+                problems.append(f"{name} {where}: {col} = {value!r} has more than {decimals or 0} decimals "
+                                "(a full-precision statistic can give back the exact n)")
 
     for name, frame in frames.items():
         rows = _records(frame)
@@ -538,6 +686,7 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                 shown = [c for f in TABLE_STAT_FAMILIES for c in f if _is_shown(row.get(c))]
                 if shown and _small(size):
                     problems.append(f"{name} {where}: {', '.join(shown)} shown for a group of 7 or fewer")
+                precise(name, where, "table", row, ("percent", *(c for f in TABLE_STAT_FAMILIES for c in f)))
         elif name == "outcomes":
             for i, row in enumerate(rows):
                 where = f"row {i} ({row.get('measure')}/{row.get('timepoint')})"
@@ -548,6 +697,7 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                 extremes = [c for c in EXTREMES if _is_shown(row.get(c))]
                 if extremes:
                     problems.append(f"{name} {where}: {', '.join(extremes)} shown (an individual's value)")
+                precise(name, where, "outcomes", row, tuple(c for f in OUTCOMES_STAT_FAMILIES for c in f))
         elif name == "thematic_tallies":
             for i, row in enumerate(rows):
                 where = f"row {i} ({row.get('theme')}/{row.get('code')}/{row.get('role')})"
@@ -569,7 +719,9 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                     refs = [values.get(row["numerator"]), values.get(row["denominator"])]
                     if _is_shown(value) and any(is_redacted(r) or _missing(r) for r in refs):
                         problems.append(f"results {key}: percent shown beside a redacted or absent numerator or denominator")
+                    precise(name, key, "results", {"value": value}, ("value",), key=key, kind="percent")
                 elif _is_shown(value):
+                    precise(name, key, "results", {"value": value}, ("value",), key=key, kind=row["kind"])
                     try:
                         size = _group_size(row["group_size"], values)
                     except ValueError:

@@ -103,21 +103,17 @@ def _pairs(before, after, decimals: int | None) -> np.ndarray:
 
 
 def _midranks(x: np.ndarray) -> tuple[np.ndarray, list[int]]:
-    """Ranks 1..n of ``x`` with ties given their average rank, and the tie-group sizes."""
+    """Ranks 1..n of ``x`` with ties given their average rank, and the tie-group sizes
+    (in ascending order of value). Vectorised: a group of t ties starting at sorted
+    position i (0-based) gets rank i + (t + 1) / 2, a half-integer, so exact in float."""
     n = len(x)
+    if n == 0:
+        return np.empty(0, dtype=float), []
     order = np.argsort(x, kind="mergesort")
+    _, first, inverse, sizes = np.unique(x[order], return_index=True, return_inverse=True, return_counts=True)
     ranks = np.empty(n, dtype=float)
-    sizes = []
-    start = 0
-    xs = x[order]
-    while start < n:
-        stop = start
-        while stop + 1 < n and xs[stop + 1] == xs[start]:
-            stop += 1
-        ranks[order[start : stop + 1]] = (start + 1 + stop + 1) / 2
-        sizes.append(stop - start + 1)
-        start = stop + 1
-    return ranks, sizes
+    ranks[order] = (first + (sizes + 1) / 2)[inverse]
+    return ranks, sizes.tolist()
 
 
 def signrank_statistics(before, after, decimals: int | None = None) -> dict:
@@ -184,13 +180,45 @@ def signrank(before, after, decimals: int | None = None) -> SignRank:
     return SignRank(res["z"], res["p"])
 
 
+EXACT_MAX_N = 200
+"""The exact p of ``exact_signrank_p`` is computed up to this many non-zero differences
+(about 0.05 s on one core); beyond it the normal approximation is returned (see
+docs/outputs.md, results.csv)."""
+
+
+def _lower_tail_count(weights: list[int], low: int) -> int:
+    """Number of subsets of ``weights`` (positive ints) whose sum is at most ``low``.
+
+    The generating function prod(1 + x^w) is held as one Python integer with a fixed
+    number of bits per coefficient (a coefficient is at most 2^n, so n + 1 bits, rounded
+    up to whole bytes): multiplying by (1 + x^w) is one shift and one add, in C, and only
+    the coefficients of x^0 .. x^low are kept. Exact integer arithmetic throughout.
+    """
+    width = (len(weights) + 8) // 8  # bytes per coefficient: at least n + 1 bits
+    bits = 8 * width
+    mask = (1 << ((low + 1) * bits)) - 1
+    poly = 1
+    for w in sorted(weights):
+        if w > low:
+            break
+        poly = (poly + (poly << (w * bits))) & mask
+    raw = poly.to_bytes((low + 1) * width, "little")
+    return sum(int.from_bytes(raw[i : i + width], "little") for i in range(0, len(raw), width))
+
+
 def exact_signrank_p(before, after, decimals: int | None = None) -> float:
-    """Exact two-sided p of the signed-rank test with zero differences discarded.
+    """Two-sided p of the signed-rank test with zero differences discarded: exact up to
+    ``EXACT_MAX_N`` non-zero differences, the normal approximation beyond.
 
     Zeros are dropped and the remaining |d| re-ranked (ties averaged); under H0 each
     sign is + or − with probability 1/2 independently, so T+ is a random subset-sum of
-    the ranks. Its distribution is enumerated exactly (on doubled ranks, which are
-    integers) and p = P(|T+ − E| ≥ |t − E|). 1.0 when no difference is non-zero.
+    the ranks, symmetric about half their total. Exact: on doubled ranks (integers,
+    divided by their common divisor), p = P(|T+ − E| ≥ |t − E|) = 2·P(T+ ≤ E − |t − E|)
+    (the two tails are disjoint unless t = E, when p = 1), counted exactly by
+    ``_lower_tail_count``. Beyond ``EXACT_MAX_N``: z = (t − E) / √(Σ r² / 4), the exact
+    variance of T+ with ties (Stata [R] signrank, Methods and formulas, with n0 = 0), two-
+    sided normal p, no continuity correction (as Stata's ``signrank``). 1.0 when no
+    difference is non-zero.
     """
     d = _pairs(before, after, decimals)
     d = d[d != 0]
@@ -198,16 +226,15 @@ def exact_signrank_p(before, after, decimals: int | None = None) -> float:
     if n == 0:
         return 1.0
     ranks, _ = _midranks(np.abs(d))
+    if n > EXACT_MAX_N:
+        z = (math.fsum(ranks[d > 0]) - math.fsum(ranks) / 2) / math.sqrt(math.fsum(ranks**2) / 4)
+        return math.erfc(abs(z) / math.sqrt(2))
     doubled = [int(round(2 * r)) for r in ranks]
-    total = sum(doubled)
-    counts = [0] * (total + 1)  # counts[s]: sign patterns with doubled T+ = s (exact ints)
-    counts[0] = 1
-    reach = 0
-    for r in doubled:
-        reach += r
-        for s in range(reach, r - 1, -1):
-            counts[s] += counts[s - r]
-    observed = sum(r for r, v in zip(doubled, d) if v > 0)
+    g = math.gcd(*doubled)
+    weights = [r // g for r in doubled]
+    total = sum(weights)
+    observed = sum(w for w, v in zip(weights, d) if v > 0)
     distance = abs(2 * observed - total)
-    extreme = sum(c for s, c in enumerate(counts) if abs(2 * s - total) >= distance)
-    return extreme / 2**n
+    if distance == 0:
+        return 1.0
+    return 2 * _lower_tail_count(weights, (total - distance) // 2) / 2**n

@@ -1180,11 +1180,20 @@ def _prescriptions(users: list[_User]) -> pd.DataFrame:
                 rows.append({"patient_id": u.patient_id, "timepoint": timepoint, "drug": "none", "route": "",
                              "daily_dose": "0", "dose_unit": ""})
                 continue
-            for drug, dose in regimen:
+            for drug, dose in _without_copies(regimen):
                 r, unit = route[drug]
                 rows.append({"patient_id": u.patient_id, "timepoint": timepoint, "drug": drug, "route": r,
                              "daily_dose": _fmt(dose), "dose_unit": unit})
     return pd.DataFrame(rows).sort_values(["patient_id"], kind="stable")
+
+
+def _without_copies(regimen) -> list[tuple[str, float]]:
+    """Two products of one drug at the same dose as one row of the summed dose: the raw data
+    contract refuses identical rows (a record exported twice), and doses add up."""
+    counts: dict[tuple[str, float], int] = {}
+    for product in regimen:
+        counts[product] = counts.get(product, 0) + 1
+    return [(drug, dose * n) for (drug, dose), n in counts.items()]
 
 
 def _items_summing(rng, total: int, n_items: int, lo: int, hi: int, weights: np.ndarray) -> list[int]:

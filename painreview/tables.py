@@ -68,22 +68,14 @@ def layout(table: str) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(rows.columns)).reset_index(drop=True)
 
 
-def _yes_no(value) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        return value
-    return "yes" if bool(value) else "no"
-
-
 def _category_counts(values: pd.Series) -> tuple[dict[str, int], int]:
-    """Counts per key and the denominator (non-missing values) of a service-user column."""
-    keys = [_yes_no(v) for v in values.astype(object)]
-    keys = [k for k in keys if k is not None]
-    counts: dict[str, int] = {}
-    for k in keys:
-        counts[k] = counts.get(k, 0) + 1
-    return counts, len(keys)
+    """Counts per key and the denominator (non-missing values) of a service-user column.
+    A yes/no column (pandas ``boolean``) counts as "yes"/"no"."""
+    keys = values.dropna()
+    if pd.api.types.is_bool_dtype(keys.dtype):
+        keys = keys.astype(bool).map({True: "yes", False: "no"})
+    counts = keys.astype(object).value_counts(sort=False)
+    return {str(k): int(v) for k, v in counts.items()}, len(keys)
 
 
 def _n_percent(n: int, total: int, diagnosed=None) -> dict:
@@ -121,12 +113,13 @@ def baseline_drugs(prescriptions: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def _drug_row(frames: dict, level: str) -> dict:
-    drugs = baseline_drugs(frames["prescriptions"])
+    p = frames["prescriptions"]
+    base = p[(p["timepoint"] == BASELINE) & (p["drug"] != mme.NONE_DRUG)].drop_duplicates(["patient_id", "drug"])
     if level == MULTIPLE:
-        n = sum(1 for s in drugs.values() if len(s) >= MULTIPLE_MIN_DRUGS)
+        n = int((base["patient_id"].value_counts() >= MULTIPLE_MIN_DRUGS).sum())
     else:
-        members = set(DRUG_GROUPS.get(level, (level,)))
-        n = sum(1 for s in drugs.values() if s & members)
+        members = list(DRUG_GROUPS.get(level, (level,)))
+        n = int(base.loc[base["drug"].isin(members), "patient_id"].nunique())
     return _n_percent(n, len(frames["service_users"]))
 
 

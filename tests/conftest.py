@@ -12,6 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# make test-others runs the unit tests under the other Pythons with fewer examples.
+settings.register_profile("quick", max_examples=10, deadline=None)
 
 TESTS = Path(__file__).resolve().parent
 MINI = TESTS / "data" / "mini"
@@ -66,11 +70,11 @@ class EditableDataset:
         return rows[row][header.index(column)]
 
     def set(self, name: str, row: int, column: str, value: str) -> str:
-        """Set one cell; return its ``file:line:column`` prefix."""
+        """Set one cell; return its ``file:line:column: name`` prefix (as the validator prints it)."""
         header, rows = self.read(name)
         rows[row][header.index(column)] = value
         self.write(name, header, rows)
-        return f"{name}.csv:{row + 2}:{header.index(column) + 1}"
+        return f"{name}.csv:{row + 2}:{header.index(column) + 1}: {column}"
 
     def drop_rows(self, name: str, where: Callable[[dict[str, str]], bool]) -> None:
         header, rows = self.read(name)
@@ -155,3 +159,19 @@ def published_frame(*rows: tuple):
         decimals = rest[0] if rest[0] != "" else str(c.decimals_of(text))
         full.append((key, text, location, decimals, rest[1], rest[2], rest[3]))
     return pd.DataFrame(full, columns=c.PUBLISHED_COLUMNS)
+
+
+@pytest.fixture(scope="session")
+def sdc_releases(tmp_path_factory):
+    """Releases built by the package's functions (``tests/sdc_release.py``): name → (data
+    folder, output root). Under SDC: the synthetic data, the hand-made mini dataset and
+    the synthetic dataset of another seed; ``synthetic_off``: the synthetic data without
+    disclosure control (the attacks' and the scan's positive control)."""
+    from sdc_release import build_release, synthetic_dataset
+
+    root = tmp_path_factory.mktemp("sdc_releases")
+    datasets = {"synthetic": SYNTHETIC, "mini": MINI,
+                "seed3": synthetic_dataset(3, root / "seed3")}
+    releases = {name: (data, build_release(data, root / f"out_{name}")) for name, data in datasets.items()}
+    releases["synthetic_off"] = (datasets["synthetic"], build_release(datasets["synthetic"], root / "out_off", "off"))
+    return releases

@@ -18,10 +18,9 @@ from hypothesis import strategies as st
 
 from painreview.reference import FILES, columns, items, read_reference, vocabulary
 
-# Coding tools export segment ids such as S0001 (raw data contract, coded_segments.csv).
-# Until validation accepts them (the segment_id type is an id there), the strategy draws
-# snake_case keys; set True once it does.
-CODING_TOOL_SEGMENT_IDS = False
+# Coding tools export segment ids such as S0001 (raw data contract, coded_segments.csv:
+# segment_id is an id); False draws snake_case keys instead.
+CODING_TOOL_SEGMENT_IDS = True
 
 SIZES = st.one_of(st.integers(1, 8), st.integers(9, 60), st.integers(61, 300))
 DAY0 = dt.date(2016, 9, 1)

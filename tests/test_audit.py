@@ -213,3 +213,45 @@ def test_the_command_reports_missing_inputs_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "results.csv" in err[0] and "missing" in err[0]
     assert not (tmp_path / "tables" / "audit.csv").exists()
+
+
+# --- under disclosure control ----------------------------------------------------------
+
+def test_under_sdc_values_changed_by_protection_are_protected_apart_from_mismatches():
+    pub = published(("invited", "59", "Figure 1"), ("enrolled", "34", "Figure 1"),
+                    ("did_not_enrol", "7", "Figure 1"),
+                    ("enrolled_percent", "57.6", "Abstract", "1", "enrolled", "invited"),
+                    ("contact_successful", "42", "Figure 1"),
+                    ("dose_wilcoxon_p", "0.001", "Abstract", "3", "", "", "upper bound: printed P<0.001"),
+                    ("dose_baseline_median", "90", "Abstract"))
+    rep = reproduced(invited=60, enrolled=35, enrolled_percent=58.3, contact_successful=60,
+                     dose_baseline_median=90.0)
+    texts = {"did_not_enrol": "[REDACTED]", "dose_wilcoxon_p": "<0.001"}
+    table = a.audit(pub, rep, c.check_paper(pub, NO_RULES), sdc=True, texts=texts)
+    # 59 → 60 and 34 → 35 as the rule rounds them; 7 withheld; 58.3 from the rounded counts;
+    # 42 cannot become 60 by rounding: a real mismatch; P released as <0.001 is the printed bound
+    assert table["status"].tolist() == ["protected", "protected", "protected", "protected", "mismatch",
+                                        "match", "match"]
+    # the printed counts as the rule releases them: 59 → 60, 34 → 35, 7 → [REDACTED], 42 → 40
+    assert table["published"].tolist() == ["60", "35", "[REDACTED]", "57.6", "40", "<0.001", "90"]
+    assert table["reproduced"].tolist()[2:6] == ["[REDACTED]", "58.3", "60", "<0.001"]
+    assert not table["note"].str.contains(r"\b7\b").any()
+    assert a.summary_line(table) == ("audit: 7 published numbers: 2 match, 1 mismatch, 0 paper_inconsistent, "
+                                     "4 protected")
+    assert list(a.status_counts(table)) == ["paper_inconsistent", "mismatch", "protected", "match"]
+
+
+def test_under_sdc_a_slip_note_quotes_no_printed_count():
+    rep = reproduced(discharged_n=15, discharge_dose_reduced=float("nan"))
+    table = a.audit(published(*SLIP_ROWS), rep, c.check_paper(published(*SLIP_ROWS), NO_RULES), sdc=True,
+                    texts={"discharge_dose_reduced": "[REDACTED]", "discharge_dose_reduced_percent": "[REDACTED]"})
+    assert table["status"].tolist()[2] == "paper_inconsistent"
+    assert "4/17" not in table["note"].iloc[2] and "[REDACTED]" in table["published"].tolist()
+
+
+def test_audit_tables_reads_the_released_text_cells():
+    tables = {"results": pd.DataFrame({"key": ["enrolled", "dose_wilcoxon_p"], "value": ["[REDACTED]", "<0.001"]})}
+    pub = published(("enrolled", "5", "Figure 1"),
+                    ("dose_wilcoxon_p", "0.001", "Abstract", "3", "", "", "upper bound: printed P<0.001"))
+    table = a.audit_tables(tables, pub, c.check_paper(pub, NO_RULES), sdc="on")
+    assert table["status"].tolist() == ["protected", "match"]

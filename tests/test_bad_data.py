@@ -27,6 +27,7 @@ UNKNOWN = "not in the raw data contract (unvetted fields, such as names or addre
 MISSING_CODE = "looks like a missing-value code; a missing value is an empty cell"
 NHS = "value looks like an NHS number (ten digits passing the modulus-11 check): refused as a possible direct identifier"
 NOT_ISO = "is not a date in ISO 8601 form YYYY-MM-DD"
+NAME = "value looks like a personal name: refused as a possible direct identifier"
 
 CASES = {}
 
@@ -128,7 +129,9 @@ def latin1_text(ds):
     lines = text.split("\n")
     lines[2] = lines[2] + "é"  # the last cell of line 3 gains an "é", then the file is saved as Latin-1
     ds.path("codebook").write_bytes("\n".join(lines).encode("latin-1"))
-    return ["codebook.csv:3:0: not UTF-8 text (byte 0xe9); save the file as UTF-8"]
+    byte = len(lines[2].encode("latin-1"))  # the é is the line's last byte
+    return [f"codebook.csv:3:0: not UTF-8 text (byte 0xe9 at byte {byte} of the line, 'é' in Windows-1252); "
+            "save the file as UTF-8"]
 
 
 @case
@@ -176,7 +179,7 @@ def extra_nhs_number_column(ds):
     position = ds.add_column("invitations", "nhs_number", lambda i, row: nhs_number(i))
     n = len(ds.read("invitations")[1])
     return ([f"invitations.csv:1:{position}: unknown column 'nhs_number': {UNKNOWN}"]
-            + [f"invitations.csv:{line}:{position}: {NHS}" for line in range(2, n + 2)])
+            + [f"invitations.csv:{line}:{position}: nhs_number: {NHS}" for line in range(2, n + 2)])
 
 
 @case
@@ -313,7 +316,7 @@ def age_out_of_range(ds):
 def negative_dose(ds):
     row = ds.find("prescriptions", lambda r: r["drug"] != "none")
     where = ds.set("prescriptions", row, "daily_dose", "-30")
-    return [f"{where}: '-30' is below the minimum 0"]
+    return [f"{where}: '-30' is out of range 0 to 5000"]
 
 
 @case
@@ -338,15 +341,17 @@ def relief_between_steps(ds):
 def duplicate_invitation(ds):
     header, rows = ds.read("invitations")
     row = first(ds, "invitations", enrolled="no")
-    line = ds.append("invitations", dict(zip(header, rows[row])))
-    return [f"invitations.csv:{line}:{ds.column('invitations', 'patient_id')}: duplicate patient_id "
+    again = dict(zip(header, rows[row]), practice="Z")  # the same id, another row
+    line = ds.append("invitations", again)
+    return [f"invitations.csv:{line}:{ds.column('invitations', 'patient_id')}: patient_id: duplicate patient_id "
             f"{rows[row][header.index('patient_id')]!r} (first on line {line_of(row)})"]
 
 
 @case
 def duplicate_questionnaire_answer(ds):
     header, rows = ds.read("questionnaires")
-    line = ds.append("questionnaires", dict(zip(header, rows[0])))
+    value = rows[0][header.index("value")]
+    line = ds.append("questionnaires", dict(zip(header, rows[0]), value="1" if value != "1" else "2"))
     p, t, i = (rows[0][header.index(c)] for c in ("patient_id", "timepoint", "item"))
     return [f"questionnaires.csv:{line}:0: duplicate (patient_id, timepoint, item) = ({p}, {t}, {i}) (first on line 2)"]
 
@@ -358,7 +363,7 @@ def attended_without_contact(ds):
     reason = ds.column("invitations", "non_enrolment_reason")
     line = line_of(row)
     return [f"{where}: attended_info_session is yes but contact_successful is no",
-            f"invitations.csv:{line}:{reason}: non_enrolment_reason is required when attended_info_session is yes "
+            f"invitations.csv:{line}:{reason}: non_enrolment_reason: non_enrolment_reason is required when attended_info_session is yes "
             "and enrolled is no"]
 
 
@@ -472,7 +477,7 @@ def enrolled_without_service_user_row(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("service_users", lambda r: r["patient_id"] == patient)
     row = first(ds, "invitations", patient_id=patient)
-    return [f"invitations.csv:{line_of(row)}:{ds.column('invitations', 'patient_id')}: "
+    return [f"invitations.csv:{line_of(row)}:{ds.column('invitations', 'patient_id')}: patient_id: "
             f"enrolled patient {patient!r} has no row in service_users.csv"]
 
 
@@ -480,7 +485,7 @@ def enrolled_without_service_user_row(ds):
 def service_user_without_status(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("service_status", lambda r: r["patient_id"] == patient)
-    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: patient_id: service user {patient!r} "
             "has no row in service_status.csv"]
 
 
@@ -488,7 +493,7 @@ def service_user_without_status(ds):
 def service_user_without_baseline_prescription(ds):
     patient = ds.value("service_users", 0, "patient_id")
     ds.drop_rows("prescriptions", lambda r: r["patient_id"] == patient and r["timepoint"] == "baseline")
-    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: service user {patient!r} "
+    return [f"service_users.csv:2:{ds.column('service_users', 'patient_id')}: patient_id: service user {patient!r} "
             "has no baseline row in prescriptions.csv"]
 
 
@@ -532,6 +537,394 @@ def segment_of_unknown_participant(ds):
 def segment_with_unknown_code(ds):
     where = ds.set("coded_segments", 0, "code", "not_a_code")
     return [f"{where}: code 'not_a_code' is not in codebook.csv"]
+
+
+# --- messy exports: names, formats and special files (issue #11) ------------------------------------
+
+
+def _rename(ds, name, new_name):
+    ds.path(name).rename(ds.folder / new_name)
+
+
+@case
+def file_name_in_capitals(ds):
+    _rename(ds, "invitations", "Invitations.csv")
+    return ["invitations.csv:0:0: file is missing; found Invitations.csv: rename it to invitations.csv"]
+
+
+@case
+def extension_in_capitals(ds):
+    _rename(ds, "invitations", "invitations.CSV")
+    return ["invitations.csv:0:0: file is missing; found invitations.CSV: rename it to invitations.csv"]
+
+
+@case
+def text_extension(ds):
+    _rename(ds, "invitations", "invitations.txt")
+    return ["invitations.csv:0:0: file is missing; found invitations.txt: if it is comma-separated, "
+            "rename it to invitations.csv"]
+
+
+def _delimited(ds, name, delimiter):
+    header, rows = ds.read(name)
+    ds.path(name).write_text("\n".join(delimiter.join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
+    return delimiter.join(header)
+
+
+@case
+def semicolon_separated(ds):
+    header = _delimited(ds, "medications", ";")
+    return [f"medications.csv:1:0: the header is one cell {header!r}: this file looks semicolon-separated; "
+            "save it comma-separated (CSV)"]
+
+
+@case
+def tab_separated(ds):
+    header = _delimited(ds, "service_status", "\t")
+    return [f"service_status.csv:1:0: the header is one cell {header!r}: this file looks tab-separated; "
+            "save it comma-separated (CSV)"]
+
+
+@case
+def column_name_in_other_case(ds):
+    position = ds.rename_column("service_status", "patient_id", "Patient_ID")
+    return ["service_status.csv:1:0: missing column 'patient_id'",
+            f"service_status.csv:1:{position}: unknown column 'Patient_ID': {UNKNOWN}; did you mean 'patient_id'?"]
+
+
+@case
+def column_name_with_a_trailing_space(ds):
+    position = ds.rename_column("appointments", "status", "status ")
+    return ["appointments.csv:1:0: missing column 'status'",
+            f"appointments.csv:1:{position}: unknown column 'status ': {UNKNOWN}; did you mean 'status'?"]
+
+
+@case
+def csv_renamed_dta(ds):
+    _rename(ds, "service_status", "service_status.dta")
+    return ["service_status.dta:0:0: content is text (CSV?), not a Stata dataset: rename it to service_status.csv"]
+
+
+@case
+def workbook_renamed_csv(ds):
+    from openpyxl import Workbook
+
+    ds.path("medications").unlink()
+    Workbook().save(ds.folder / "medications.csv")
+    return ["medications.csv:0:0: content is an Excel workbook (.xlsx), not a CSV file: rename it to medications.xlsx"]
+
+
+@case
+def fifo_instead_of_a_file(ds):
+    import os
+
+    ds.path("medications").unlink()
+    os.mkfifo(ds.path("medications"))  # reading it would block forever
+    return ["medications.csv:0:0: is a named pipe (FIFO), not a file: refused (replace it with the exported file)"]
+
+
+@case
+def folder_instead_of_a_file(ds):
+    ds.path("medications").unlink()
+    ds.path("medications").mkdir()
+    return ["medications.csv:0:0: is a folder, not a file"]
+
+
+@case
+def byte_order_mark_and_a_windows_1252_byte(ds):
+    text = ds.path("codebook").read_text(encoding="utf-8").split("\n")
+    text[1] = "é" + text[1][1:]  # line 2 opens with an é, saved as Windows-1252, after a BOM
+    ds.path("codebook").write_bytes(b"\xef\xbb\xbf" + "\n".join(text).encode("cp1252"))
+    return ["codebook.csv:2:0: not UTF-8 text (byte 0xe9 at byte 1 of the line, 'é' in Windows-1252); "
+            "save the file as UTF-8"]
+
+
+@case
+def a_data_file_the_contract_does_not_name(ds):
+    (ds.folder / "patients_full.csv").write_text("name,nhs\nJ Smith,x\n", encoding="utf-8")
+    return [f"{ds.folder}:0:0: not files of the raw data contract, never read: patients_full.csv: "
+            "move them out of the data folder"]
+
+
+@case
+def nhs_number_in_a_note_beside_the_data(ds):
+    (ds.folder / "notes.md").write_text("checked\nMr J Smith NHS 943 476 5919\n", encoding="utf-8")
+    return [f"notes.md:2:0: {NHS}"]
+
+
+# --- identifiers anywhere ------------------------------------------------------------------------------
+
+
+@case
+def nhs_number_with_dashes(ds):
+    where = ds.set("invitations", 0, "practice", "943-476-5919")
+    return [f"{where}: {NHS}"]
+
+
+@case
+def nhs_number_with_a_prefix(ds):
+    where = ds.set("invitations", 0, "practice", "NHS 9434765919")
+    return [f"{where}: {NHS}"]
+
+
+@case
+def nhs_number_inside_text(ds):
+    where = ds.set("codebook", 0, "code_label", "Mr J Smith NHS 943 476 5919")
+    return [f"{where}: {NHS}"]
+
+
+@case
+def nhs_number_as_a_spreadsheet_float(ds):
+    row = ds.find("questionnaires", lambda r: r["value"] != "")
+    where = ds.set("questionnaires", row, "value", "9434765919.0")
+    return [f"{where}: {NHS}"]
+
+
+@case
+def nhs_number_as_a_column_name(ds):
+    position = ds.rename_column("motivations", "present", "9434765919")
+    return [f"motivations.csv:1:0: missing column 'present'",
+            f"motivations.csv:1:{position}: column name looks like an NHS number (ten digits passing the "
+            "modulus-11 check): refused as a possible direct identifier",
+            f"motivations.csv:1:{position}: unknown column '9434765919': {UNKNOWN}"]
+
+
+@case
+def titled_name_in_practice(ds):
+    where = ds.set("invitations", 0, "practice", "Dr Patel's list")
+    return [f"{where}: {NAME}"]
+
+
+@case
+def name_as_participant_id(ds):
+    where = ds.set("interviews", 0, "participant_id", "John Smith")
+    return [f"{where}: {NAME}"]
+
+
+# --- plausible values ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sentinel", ["9999-12-31", "0001-01-01", "1677-09-20", "1899-12-30", "1970-01-01"])
+def test_placeholder_dates_are_named(bad_base, conversion, sentinel):
+    from painreview.reference import sentinel_dates
+
+    where = bad_base.set("service_users", 0, "enrolled_on", sentinel)
+    meaning = sentinel_dates()[sentinel]
+    assert [str(p) for p in validate_dataset(bad_base.folder, conversion)] == [
+        f"{where}: {sentinel!r} is a placeholder date, not a real one ({meaning}): enter the real date"]
+
+
+@case
+def appointment_date_outside_the_plausible_range(ds):
+    where = ds.set("appointments", 0, "date", "1850-06-01")
+    return [f"{where}: '1850-06-01' is outside the plausible range 1900-01-01 to 2099-12-31"]
+
+
+@case
+def date_far_in_the_future(ds):
+    where = ds.set("invitations", 0, "invited_on", "2216-09-05")
+    return [f"{where}: '2216-09-05' is outside the plausible range 1900-01-01 to 2099-12-31"]
+
+
+@case
+def dose_of_400_digits(ds):
+    row = ds.find("prescriptions", lambda r: r["drug"] not in ("none",) and r["route"] == "oral")
+    where = ds.set("prescriptions", row, "daily_dose", "9" * 400)
+    return [f"{where}: '{'9' * 37}...' is out of range 0 to 5000"]
+
+
+@case
+def patch_dose_above_the_plausible_maximum(ds):
+    row = first(ds, "prescriptions", route="transdermal")
+    where = ds.set("prescriptions", row, "daily_dose", "2500")
+    return [f"{where}: '2500' microgram_per_hour is above the plausible maximum 1000 (dose_limits.csv): "
+            "check the unit and the number"]
+
+
+# --- rows exported twice ---------------------------------------------------------------------------------
+
+
+@case
+def prescription_exported_twice(ds):
+    header, rows = ds.read("prescriptions")
+    row = ds.find("prescriptions", lambda r: r["drug"] != "none")
+    line = ds.append("prescriptions", dict(zip(header, rows[row])))
+    return [f"prescriptions.csv:{line}:0: row is identical to line {line_of(row)}: remove the copy "
+            "(a record exported twice?)"]
+
+
+@case
+def appointments_exported_twice(ds):
+    header, rows = ds.read("appointments")
+    ds.write("appointments", header, rows + rows)
+    n = len(rows)
+    return [f"appointments.csv:{n + 2 + i}:0: row is identical to line {i + 2}: remove the copy "
+            "(a record exported twice?)" for i in range(n)]
+
+
+@case
+def questionnaire_row_exported_twice(ds):
+    header, rows = ds.read("questionnaires")
+    line = ds.append("questionnaires", dict(zip(header, rows[5])))
+    return [f"questionnaires.csv:{line}:0: row is identical to line 7: remove the copy (a record exported twice?)"]
+
+
+# --- Excel -----------------------------------------------------------------------------------------------
+
+
+def _sheet_rows(ds, name):
+    header, rows = ds.read(name)
+    return [header, *rows]
+
+
+def _workbook(ds, name, sheets, hidden=()):
+    """Replace table ``name``'s CSV by a workbook of ``sheets`` ({title: rows}); ``hidden`` titles hidden."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    ds.path(name).unlink()
+    path = ds.folder / f"{name}.xlsx"
+    book.save(path)
+    return path
+
+
+@case
+def workbook_with_two_visible_sheets(ds):
+    rows = _sheet_rows(ds, "service_status")
+    _workbook(ds, "service_status", {"Export": rows, "Old": rows})
+    return ["service_status.xlsx:0:0: 2 visible sheets ('Export', 'Old') and none is named 'service_status': "
+            "name the table's sheet 'service_status', or delete or hide the others"]
+
+
+@case
+def workbook_sheet_named_after_the_table_wins(ds):
+    rows = _sheet_rows(ds, "service_status")
+    stale = [rows[0]] + [[r[0], "active", ""] for r in rows[1:]]
+    _workbook(ds, "service_status", {"Old": stale, "service_status": rows})
+    return []
+
+
+@case
+def workbook_with_merged_cells(ds):
+    from openpyxl import load_workbook
+
+    path = _workbook(ds, "service_status", {"service_status": _sheet_rows(ds, "service_status")})
+    book = load_workbook(path)
+    book["service_status"].merge_cells("B3:B5")
+    book.save(path)
+    return ["service_status.xlsx:3:0: cells B3:B5 are merged: unmerge them and fill in every cell"]
+
+
+@case
+def workbook_formula_without_a_saved_value(ds):
+    rows = _sheet_rows(ds, "service_users")
+    at = rows[0].index("opioid_years")
+    for row in rows[1:]:
+        row[at] = "=2017-2016"  # openpyxl saves formulas without their values, as some tools do
+    _workbook(ds, "service_users", {"service_users": rows})
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[at]
+    more = len(rows) - 2
+    return [f"service_users.xlsx:2:0: cell {letter}2 and {more} more holds a formula (=2017-2016) without a saved "
+            "value: open the workbook in Excel and save it, or save with values"]
+
+
+@case
+def workbook_title_row_above_the_header(ds):
+    rows = _sheet_rows(ds, "service_status")
+    _workbook(ds, "service_status", {"service_status": [["Service status export, 31 March 2017"], [], *rows]})
+    return ["service_status.xlsx:1:0: the column names are on line 3, not line 1: delete the title rows above them"]
+
+
+@case
+def nhs_number_on_another_sheet(ds):
+    rows = _sheet_rows(ds, "service_status")
+    _workbook(ds, "service_status", {"service_status": rows, "lookup": [["id", "nhs"], ["A003", "943 476 5919"]]},
+              hidden=("lookup",))
+    return [f"service_status.xlsx:2:2: sheet 'lookup' cell B2: {NHS}"]
+
+
+def test_special_paths_are_one_line(tmp_path, conversion):
+    long = tmp_path / ("x" * 300)
+    assert [str(p) for p in validate_dataset(long, conversion)] == [f"{long}:0:0: cannot be read (File name too long)"]
+
+
+def test_a_file_that_cannot_be_read_is_one_line(bad_base, conversion):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
+    bad_base.path("medications").chmod(0)
+    assert [str(p) for p in validate_dataset(bad_base.folder, conversion)] == [
+        "medications.csv:0:0: cannot be read (permission denied)"]
+
+
+# --- accepted variants: the same tables as the clean CSV -----------------------------------------------
+
+
+def _variant(ds, kind):
+    import csv
+    import io
+
+    for path in sorted(ds.folder.glob("*.csv")):
+        data = path.read_bytes()
+        if kind == "bom":
+            path.write_bytes(b"\xef\xbb\xbf" + data)
+        elif kind == "crlf":
+            path.write_bytes(data.replace(b"\n", b"\r\n"))
+        elif kind == "quoted":  # every cell quoted, as REDCap and some CRF systems export
+            records = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+            out = io.StringIO(newline="")
+            csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows(records)
+            path.write_text(out.getvalue(), encoding="utf-8")
+    if kind == "hidden_stale_sheet":  # a hidden first sheet holds a stale copy: the visible sheet is read
+        rows = _sheet_rows(ds, "service_status")
+        stale = [rows[0]] + [[r[0], "active", ""] for r in rows[1:]]
+        _workbook(ds, "service_status", {"Sheet1": stale, "Sheet2": rows}, hidden=("Sheet1",))
+    if kind == "coding_tool_ids":  # segment ids as a coding tool exports them
+        header, rows = ds.read("coded_segments")
+        at = header.index("segment_id")
+        for i, row in enumerate(rows):
+            row[at] = ("S%04d" % i, f"seg_{i}", str(400 + i))[i % 3]
+        ds.write("coded_segments", header, rows)
+
+
+@pytest.mark.parametrize("kind", ["bom", "crlf", "quoted", "hidden_stale_sheet", "coding_tool_ids"])
+def test_accepted_variant_gives_the_tables_of_the_clean_csv(bad_base, tmp_path, conversion, kind):
+    from conftest import copy_dataset
+    from painreview.pipeline import build_tables, csv_text
+
+    clean = copy_dataset(bad_base.folder, tmp_path / "clean")
+    _variant(bad_base, kind)
+    assert validate_dataset(bad_base.folder, conversion) == []
+    expected = build_tables(load_dataset(clean.folder, conversion))
+    got = build_tables(load_dataset(bad_base.folder, conversion))
+    for name in expected:
+        assert csv_text(got[name]) == csv_text(expected[name]), name
+
+
+def test_at_most_200_problems_are_printed_then_a_count_by_file_and_rule(bad_base, capsys):
+    from painreview.__main__ import main
+
+    header, rows = bad_base.read("questionnaires")
+    at = header.index("value")
+    for row in rows:
+        if row[at] != "":
+            row[at] = "NA"
+    bad_base.write("questionnaires", header, rows)
+    n = sum(1 for row in rows if row[at] == "NA")
+    assert main(["validate", str(bad_base.folder)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 200 + 3
+    assert err[200] == f"... {n - 200} more problems not shown; all {n} by file and rule:"
+    assert err[201] == f"{n:>9} questionnaires.csv: value: … {MISSING_CODE}"
+    assert err[202] == f"{bad_base.folder}: {n} problems"
 
 
 def test_the_corpus_is_large_enough():
@@ -633,7 +1026,7 @@ def test_dta_with_a_label_that_is_no_key_is_refused(mini_dir, tmp_path, conversi
               relabel={"status": {"active": "Active client"}})
     # P01 (observation 1 → line 2) is active; status is column 2
     assert [str(p) for p in validate_dataset(tmp_path, conversion)] == [
-        "service_status.dta:2:2: value label 'Active client' is not a key or label of the vocabulary of status"]
+        "service_status.dta:2:2: status: value label 'Active client' is not a key or label of the vocabulary of status"]
 
 
 def _to_stata(name, frame, path, relabel=None):

@@ -73,13 +73,13 @@ def test_bad_data_raises_data_error_listing_every_problem(mini, conversion):
     with pytest.raises(DataError) as err:
         load_dataset(mini.folder, conversion)
     assert [str(p) for p in err.value.problems] == [
-        "service_users.csv:2:3: required value is empty",
-        "prescriptions.csv:2:5: 'NA' looks like a missing-value code; a missing value is an empty cell",
+        "service_users.csv:2:3: sex: required value is empty",
+        "prescriptions.csv:2:5: daily_dose: 'NA' looks like a missing-value code; a missing value is an empty cell",
     ]
     assert str(err.value) == (
         "the dataset breaks the raw data contract (2 problems):\n"
-        "service_users.csv:2:3: required value is empty\n"
-        "prescriptions.csv:2:5: 'NA' looks like a missing-value code; a missing value is an empty cell"
+        "service_users.csv:2:3: sex: required value is empty\n"
+        "prescriptions.csv:2:5: daily_dose: 'NA' looks like a missing-value code; a missing value is an empty cell"
     )
 
 

@@ -387,3 +387,56 @@ def test_under_disclosure_control_figures_2_to_4_show_no_individual_value_and_no
     # whiskers stop at the quartiles: the maximum is withheld
     lo, hi = whiskers_drawn(fig2, "dose_mme-baseline")
     assert (lo, hi) == box_extent(fig2, "dose_mme-baseline")
+
+
+def _svg(fig) -> bytes:
+    import io
+
+    from painreview.savefig import RC, SVG_METADATA
+    import matplotlib
+
+    buf = io.BytesIO()
+    with matplotlib.rc_context(RC):
+        fig.savefig(buf, format="svg", metadata=SVG_METADATA)
+    return buf.getvalue()
+
+
+def test_points_are_never_in_patient_id_order_relabelled_ids_give_the_same_svg():
+    # The same doses under other patient ids (the order of the ids reversed): every point,
+    # line and offset is drawn from the values alone, so the SVG bytes are the same.
+    relabel = {"A": "Z9", "B": "Y8", "C": "X7", "D": "W6", "E": "V5"}
+    doses = pd.concat([DOSES, pd.DataFrame({"patient_id": ["F", "G", "F", "G"],
+                                            "timepoint": ["baseline", "baseline", "follow_up", "follow_up"],
+                                            "dose_mme": [20.0, 20.0, 10.0, 20.0]})], ignore_index=True)
+    relabel.update({"F": "U4", "G": "T3"})
+    other = doses.assign(patient_id=doses["patient_id"].map(relabel))
+    assert _svg(figures.figure2_dose(doses, 0.25)) == _svg(figures.figure2_dose(other, 0.25))
+    scores = pd.DataFrame({"patient_id": list("ABCDE") * 2, "timepoint": ["baseline"] * 5 + ["follow_up"] * 5,
+                           "measure": "comm_total", "value": [3.0, 9.0, 1.0, 9.0, 20.0, 2.0, 2.0, 8.0, 30.0, 5.0]})
+    relabelled = scores.assign(patient_id=scores["patient_id"].map(relabel))
+    assert _svg(figures.figure4_outcomes(scores)) == _svg(figures.figure4_outcomes(relabelled))
+
+
+def test_figure2_points_are_drawn_in_dose_order():
+    fig = figures.figure2_dose(DOSES, p_value=0.25)
+    (points,) = by_gid(fig, "dose_mme-baseline-points")
+    assert points.get_offsets()[:, 1].tolist() == [10.0, 20.0, 30.0, 40.0, 50.0]
+
+
+def test_under_disclosure_control_figure2_legend_shows_only_what_is_drawn():
+    fig = figures.figure2_dose(DOSES.assign(patient_id=DOSES["patient_id"] * 1), 0.0004, disclosure=True)
+    assert fig.axes[0].get_legend() is None  # no lines drawn, so no line entries
+    assert not by_gid(fig, "pair-reduced")
+    assert fig.get_suptitle().endswith("P [REDACTED]")  # a test of 4 pairs: withheld
+
+
+def test_under_disclosure_control_medians_and_quartiles_are_drawn_and_printed_in_whole_units():
+    ids = [f"P{i:02d}" for i in range(10)]
+    scores = pd.DataFrame({"patient_id": ids, "timepoint": "baseline", "measure": "comm_total",
+                           "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0]})
+    # n = 10: Stata median (5+6)/2 = 5.5, p25 = x(3) = 3, p75 = x(8) = 8 → released 6 (3 to 8)
+    fig = figures.figure4_outcomes(scores, disclosure=True)
+    assert median_drawn(fig, "comm_total-baseline") == 6
+    assert any("Median 6\n(IQR 3 to 8)" in t.get_text() for ax in fig.axes for t in ax.get_xticklabels())
+    assert any("Median 5.5" in t.get_text() for ax in figures.figure4_outcomes(scores).axes
+               for t in ax.get_xticklabels())

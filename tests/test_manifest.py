@@ -74,7 +74,7 @@ def test_build_manifest_records_hashes_sizes_and_the_run(tmp_path):
     conv = Path(mf.__file__).parent / "data" / "mme_opioids_aware.csv"
     assert m["run"]["conversion"] == {"name": "opioids_aware", "file": "painreview/data/mme_opioids_aware.csv",
                                       "sha256": hashlib.sha256(conv.read_bytes()).hexdigest()}
-    assert m["code"] == {"git_commit": None, "git_dirty": None, "lock_sha256": None}
+    assert m["code"] == {"git_commit": None, "git_dirty": None, "lock_sha256": None, "source_sha256": None}
     assert m["environment"]["python"] == platform.python_version()
     assert set(m["environment"]["packages"]) == {"pandas", "numpy", "scipy", "matplotlib", "papermill"}
     assert m["package"]["name"] == "painreview"
@@ -112,7 +112,7 @@ def test_assemble_manifest_is_pure_and_complete():
     assert mf.assemble_manifest(**parts) == {
         "manifest_version": 1,
         "package": {"name": "painreview", "version": "0.1.0"},
-        "code": {"git_commit": "abc", "git_dirty": False, "lock_sha256": "4"},
+        "code": {"git_commit": "abc", "git_dirty": False, "lock_sha256": "4", "source_sha256": None},
         "environment": {"python": "3.11.9", "platform": "Linux", "packages": {"pandas": "2.3.3"}},
         "run": {"data_dir": "data/synthetic",
                 "conversion": {"name": "cdc_2022", "file": "painreview/data/mme_cdc_2022.csv", "sha256": "3"}},
@@ -147,3 +147,25 @@ def test_git_commit_and_dirty_state_of_a_scratch_repository(tmp_path):
     (repo / "code.py").write_text("x = 2\n")
     assert mf.git_state(repo, exclude=excluded) == {"commit": head, "dirty": True}
     assert mf.git_state(tmp_path / "elsewhere") == {"commit": None, "dirty": None}
+
+
+def test_files_the_contract_does_not_name_are_never_inputs(tmp_path):
+    _, data = make_run(tmp_path)
+    (data / "patients_full.csv").write_bytes(b"name\nJ Smith\n")
+    (data / "Invitations.xlsx").write_bytes(b"")
+    assert [p.name for p in mf.data_files(data)] == ["invitations.csv", "service_users.xlsx"]
+
+
+def test_source_digest_hashes_the_listing_of_package_source_and_notebooks(tmp_path):
+    (tmp_path / "painreview" / "data").mkdir(parents=True)
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "painreview" / "a.py").write_bytes(b"abc")
+    (tmp_path / "painreview" / "data" / "t.csv").write_bytes(b"")
+    (tmp_path / "notebooks" / "01_x.ipynb").write_bytes(b"abc")
+    (tmp_path / "notebooks" / "scratch.ipynb").write_bytes(b"not a pipeline notebook")
+    listing = (f"{SHA256_ABC}  notebooks/01_x.ipynb\n{SHA256_ABC}  painreview/a.py\n"
+               f"{SHA256_EMPTY}  painreview/data/t.csv\n")
+    assert mf.source_digest(tmp_path) == hashlib.sha256(listing.encode()).hexdigest()
+    (tmp_path / "painreview" / "a.py").write_bytes(b"abd")
+    assert mf.source_digest(tmp_path) != hashlib.sha256(listing.encode()).hexdigest()
+    assert mf.source_digest(tmp_path / "nothing") is None

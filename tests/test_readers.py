@@ -72,7 +72,16 @@ def test_csv_not_utf8_names_the_line_of_the_bad_byte(tmp_path):
     # Latin-1 "é" (0xe9) on line 3
     with pytest.raises(ReadError) as err:
         read_file(write(tmp_path / "t.csv", b"a,b\n1,2\ncaf\xe9,3\n"))
-    assert str(err.value) == "t.csv:3: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+    assert str(err.value) == ("t.csv:3: not UTF-8 text (byte 0xe9 at byte 4 of the line, 'é' in Windows-1252); "
+                              "save the file as UTF-8")
+
+
+def test_csv_with_a_byte_order_mark_names_the_right_line_and_byte_of_a_bad_byte(tmp_path):
+    # the BOM takes bytes 1-3 of line 1; a Windows-1252 "é" (0xe9) opens line 2
+    with pytest.raises(ReadError) as err:
+        read_file(write(tmp_path / "t.csv", b"\xef\xbb\xbfa,b\n\xe9,2\n"))
+    assert str(err.value) == ("t.csv:2: not UTF-8 text (byte 0xe9 at byte 1 of the line, 'é' in Windows-1252); "
+                              "save the file as UTF-8")
 
 
 # --- the folder: which file holds a table ----------------------------------------------------
@@ -100,7 +109,7 @@ def test_unsupported_extension_is_refused(tmp_path):
 
 def test_a_damaged_workbook_is_one_error_not_a_traceback(tmp_path):
     with pytest.raises(ReadError) as err:
-        read_file(write(tmp_path / "t.xlsx", b"not a zip file"))
+        read_file(write(tmp_path / "t.xlsx", b"PK\x03\x04 but no zip file"))
     assert err.value.line == 0
     assert err.value.message.startswith("cannot be read as an Excel workbook (")
 
@@ -118,7 +127,9 @@ def test_xlsx_first_sheet_dates_numbers_and_rows(tmp_path):
     sheet.append(["P02", dt.datetime(2016, 9, 21), 47.0, 0.1, None])
     sheet.append([None, None, None, None, None])  # row 4 blank: skipped, row 5 keeps its number
     sheet.append(["P03", dt.datetime(2016, 9, 21, 10, 30), True, 1e-7, None])
-    book.create_sheet("ignored").append(["other", "sheet"])
+    hidden = book.create_sheet("ignored")  # a hidden sheet is never the table
+    hidden.append(["other", "sheet"])
+    hidden.sheet_state = "hidden"
     book.save(tmp_path / "t.xlsx")
 
     table = read_file(tmp_path / "t.xlsx")
@@ -191,3 +202,52 @@ def test_column_vocabularies_come_from_the_reference_files():
     items = column_vocabularies("questionnaires")["item"]
     assert len(items) == 17 + 4 + 1 + 7 + 14 + 3  # COMM, BPI severity, relief, interference, WEMWBS, TOP
     assert items["bpi_8_relief"] == "% relief from pain medication in last 24 hours"
+
+
+# --- the folder: which files are the contract's -------------------------------------------------
+
+
+def test_contract_files_are_the_tables_only(tmp_path):
+    from painreview.readers import contract_files, other_files
+
+    for name in ("invitations.csv", "service_users.xlsx", "notes.csv", "Invitations.csv", "README.md"):
+        write(tmp_path / name, "x\n")
+    assert [p.name for p in contract_files(tmp_path)] == ["invitations.csv", "service_users.xlsx"]
+    assert other_files(tmp_path) == ["Invitations.csv", "README.md", "notes.csv"]
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "medications.csv")
+    with pytest.raises(ReadError) as err:
+        read_table(tmp_path, "medications")
+    assert err.value.message == "is a named pipe (FIFO), not a file: refused (replace it with the exported file)"
+
+
+@pytest.mark.parametrize("titles, visible, chosen", [
+    (["Sheet1", "Sheet2"], [False, True], 1),  # a hidden stale copy first: the visible sheet
+    (["Old", "invitations"], [True, True], 1),  # the sheet named after the table
+    (["invitations", "invitations_v2"], [False, True], 0),  # named after it, even hidden
+    (["Only"], [True], 0),
+])
+def test_the_sheet_of_a_table(titles, visible, chosen):
+    from painreview.readers import choose_sheet
+
+    assert choose_sheet(titles, visible, "invitations") == chosen
+
+
+def test_several_candidate_sheets_are_named():
+    from painreview.readers import choose_sheet
+
+    with pytest.raises(ValueError, match=r"2 visible sheets \('A', 'B'\) and none is named 'invitations'"):
+        choose_sheet(["A", "B"], [True, True], "invitations")
+
+
+def test_unquoted_and_quoted_csv_read_alike(tmp_path):
+    # the fast reader (no quote in the file) and the csv module give the same table
+    plain = read_file(write(tmp_path / "a.csv", "a,b\n1,\n\n,\n3,4\n"))
+    quoted = read_file(write(tmp_path / "b.csv", 'a,b\n"1",\n\n,\n3,"4"\n'))
+    assert plain.header == quoted.header == ("a", "b")
+    assert plain.rows == quoted.rows == (("1", ""), ("3", "4"))
+    assert plain.lines == quoted.lines == (2, 5)

@@ -105,3 +105,45 @@ def test_redacted_cells_render_as_redacted_not_as_an_error():
     # 22 -> 20 and 34 -> 35 (nearest 5), 20/35 = 57.1 %; 1 and its percentage are redacted.
     assert "20/35 | 57.1" in text
     assert "[REDACTED]/30" in text and "22/34" not in text
+
+
+def _comorbidity(level, n, N, diagnosed):
+    return {"section": "comorbidity", "variable": "condition", "level": level, "label": level.capitalize(),
+            "n": n, "N": N, "percent": 100 * n / N, "mean": None, "sd": None, "median": None,
+            "p25": None, "p75": None, "diagnosed": diagnosed}
+
+
+SDC_ROWS = pd.DataFrame([
+    {"section": "characteristics", "variable": "sex", "level": "female", "label": "Female sex",
+     "n": 20, "N": 34, "percent": 100 * 20 / 34, "mean": None, "sd": None, "median": None,
+     "p25": None, "p75": None, "diagnosed": None},                # no diagnosed count: no footnote
+    _comorbidity("anxiety", 12, 29, 8),      # 10 and 10, but not all: must not say "All diagnosed"
+    _comorbidity("depression", 13, 29, 13),  # 15 of 15, all: "All diagnosed."
+    _comorbidity("sleep", 17, 30, 0),        # none diagnosed: no footnote, as unprotected
+    _comorbidity("mood", 3, 29, 2),          # redacted n and diagnosed
+    _comorbidity("isolation", 7, 29, None),  # redacted n, no diagnosed count: no footnote
+])
+
+
+def test_footnotes_under_disclosure_control_only_for_rows_with_a_diagnosed_count(tmp_path):
+    from painreview import sdc
+    from painreview.outputs import read_table
+    from painreview.pipeline import csv_text
+
+    from painreview.render import table_lines
+
+    protected = sdc.protect_table(SDC_ROWS)
+    lines = table_lines(protected, "table1")
+    marks = [row[4] for row in lines["rows"] if row[0] == "row"]
+    notes = dict(lines["marked_notes"])
+    assert marks == ["", "a", "b", "", "a", ""]
+    assert notes == {"a": "[REDACTED] diagnosed.", "b": "All diagnosed."}
+    # The report renders the table read back from its CSV: the same bytes.
+    path = tmp_path / "table1.csv"
+    path.write_text(csv_text(protected), encoding="utf-8")
+    back = read_table(path)
+    assert to_markdown(back, "table1") == to_markdown(protected, "table1")
+    assert to_html(back, "table1") == to_html(protected, "table1")
+    html_text = to_html(back, "table1")
+    assert "nan" not in html_text.lower()
+    assert "20/35" in html_text and ">57.1<" in html_text  # 100·20/35 at one decimal

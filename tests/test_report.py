@@ -277,3 +277,16 @@ def test_a_browser_shows_all_four_figures_and_both_tables(tmp_path):
     assert re.search(r'<table class="painreview-table" id="table1">.*Female sex.*22/34', dom, re.S)
     assert re.search(r'<table class="painreview-table" id="table2">.*Codeine.*17/34', dom, re.S)
     assert 'id="audit"' in dom and 'id="manifest_outputs"' in dom
+
+
+def test_the_headline_counts_protected_values_apart_from_mismatches():
+    import pandas as pd
+
+    from painreview import report as rep
+
+    audit_table = pd.DataFrame({"key": ["a", "b", "c"], "published": ["60", "[REDACTED]", "90"],
+                                "reproduced": ["60", "[REDACTED]", "90"], "status": ["match", "protected", "match"],
+                                "note": ["x", "withheld by disclosure control", "y"]})
+    summary = rep._summary({}, audit_table, pd.DataFrame(columns=["key", "location", "note"]))
+    assert "2 match, 0 mismatch, 0 paper_inconsistent, 1 protected (changed by disclosure control)" in summary
+    assert "protected: 1" in rep._audit(audit_table, pd.DataFrame(columns=["key", "location", "note"]))

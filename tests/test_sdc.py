@@ -142,9 +142,9 @@ def test_protect_count_is_within_2_of_the_truth_and_idempotent(n):
 
 def test_protect_table_hand_worked_on_paper_rows():
     t = table(
-        # Female 22/34 → 20/35, percent 100·20/35 = 57.142857…
+        # Female 22/34 → 20/35, percent 100·20/35 = 57.142857… released at 1 dp: 57.1
         table_row("sex", "female", 22, 34, 64.7),
-        # Age mean 51 (SD 10) of 34: group > 7, kept as is
+        # Age mean 51.2 (SD 10.1) of 34: group > 7, shown in whole years as Table 1: 51 (10)
         table_row("age_years", None, 34, 34, mean=51.2, sd=10.1),
         # Employed 6/31 → [R]/30, percent from a redacted n → [R]
         table_row("employment", "employed", 6, 31, 19.4, section="employment"),
@@ -162,11 +162,11 @@ def test_protect_table_hand_worked_on_paper_rows():
     pd.testing.assert_frame_equal(t, before)  # the input is left alone
     assert p["n"].tolist() == [20, 35, R, 30, 15, 15, 35]
     assert p["N"].tolist() == [35, 35, 30, 30, 30, 30, 35]
-    assert p["percent"].tolist()[0] == 100 * 20 / 35
+    assert p["percent"].tolist()[0] == 57.1
     assert p["percent"].tolist()[2:6] == [R, 100.0, 50.0, 50.0]
     assert p["percent"].iloc[1] is None and p["percent"].iloc[6] is None  # no percentage rows stay empty
     assert p["diagnosed"].tolist()[4:6] == [10, 0]
-    assert (p["mean"].iloc[1], p["sd"].iloc[1]) == (51.2, 10.1)
+    assert (p["mean"].iloc[1], p["sd"].iloc[1]) == (51.0, 10.0)
     assert (p["median"].iloc[6], p["p25"].iloc[6], p["p75"].iloc[6]) == (90.0, 60.0, 240.0)
     assert p["n"].dtype == object and type(p["n"].iloc[0]) is int
 
@@ -201,8 +201,8 @@ def test_protect_table_csv_marks_redacted_cells_and_writes_counts_as_integers():
                                 table_row("employment", "unemployed", 23, 31, 74.2)))
     lines = p.to_csv(index=False, lineterminator="\n").splitlines()
     assert lines[1] == "characteristics,employment,employed,x,[REDACTED],30,[REDACTED],,,,,,"
-    # 23 → 25, 31 → 30, 100·25/30 = 83.33333333333333 (repr-exact)
-    assert lines[2] == "characteristics,employment,unemployed,x,25,30,83.33333333333333,,,,,,"
+    # 23 → 25, 31 → 30, 100·25/30 = 83.333… released at one decimal
+    assert lines[2] == "characteristics,employment,unemployed,x,25,30,83.3,,,,,,"
 
 
 # ------------------------------------------------------------------- protect_outcomes
@@ -221,7 +221,7 @@ def test_protect_outcomes_hand_worked():
     )
     p = sdc.protect_outcomes(o)
     assert p["n"].tolist() == [30, R, R, 0]
-    assert p.iloc[0, 3:8].tolist() == [14.0, 10.0, 20.0, 15.1, 6.2]
+    assert p.iloc[0, 3:8].tolist() == [14.0, 10.0, 20.0, 15.0, 6.0]  # mean and SD in whole units
     assert p.iloc[0, 8:].tolist() == [R, R]
     assert p.iloc[1, 3:].tolist() == [R] * 7
     assert p.iloc[2, 3:].tolist() == [R] * 7
@@ -334,15 +334,15 @@ def test_protect_results_hand_worked_on_paper_numbers():
     p = sdc.protect_results(paper_results())
     v = as_dict(p)
     assert (v["invited"], v["enrolled"], v["contact_unsuccessful"]) == (60, 35, 20)
-    assert v["enrolled_percent"] == 100 * 35 / 60            # 58.33…, from the rounded counts
+    assert v["enrolled_percent"] == 58.3                      # 100·35/60 = 58.33…, at 1 dp
     assert v["non_enrolment_happy_with_dose_percent"] == R    # 3 → [R]
     # 390 → 390, 101 → 100, 44 → 45; made = 390 + 100 + 45 = 535
     assert (v["appointments_kept"], v["appointments_cancelled"], v["appointments_not_attended"]) == (390, 100, 45)
     assert v["appointments_made"] == 535
-    assert v["appointments_kept_percent"] == 100 * 390 / 535
-    assert v["appointments_not_attended_percent"] == 100 * 45 / 535
+    assert v["appointments_kept_percent"] == 72.9             # 100·390/535 = 72.897…
+    assert v["appointments_not_attended_percent"] == 8.4      # 100·45/535 = 8.411…
     # active 17 → 15, of enrolled 35: 42.857…; its median (group 17 > 7) shown
-    assert (v["active_n"], v["active_percent"], v["active_duration_months_median"]) == (15, 100 * 15 / 35, 7.7)
+    assert (v["active_n"], v["active_percent"], v["active_duration_months_median"]) == (15, 42.9, 7.7)
     # discharged 5: count and its median withheld
     assert (v["discharged_n"], v["discharged_attended_median"]) == (R, R)
     # dose: baseline median of the 34 enrolled shown; paired 34 → 35; 35 − 35 = 0 from
@@ -350,9 +350,10 @@ def test_protect_results_hand_worked_on_paper_numbers():
     assert v["dose_baseline_median"] == 90.0
     assert (v["dose_paired_n"], v["dose_unpaired_n"], v["dose_reduced_n"]) == (35, R, 15)
     assert (v["dose_stopped_n"], v["dose_stopped_percent"]) == (R, R)
-    assert v["dose_reduced_percent"] == 100 * 15 / 35
+    assert v["dose_reduced_percent"] == 42.9                  # 100·15/35 = 42.857…
     assert (v["dose_increased_n"], v["dose_increased_percent"]) == (0, 0.0)
-    assert (v["dose_wilcoxon_p"], v["dose_wilcoxon_z"]) == (0.0001, -3.3)
+    # P 0.0001 as the paper prints it; z withheld (with the counts it gives paired/unchanged)
+    assert (v["dose_wilcoxon_p"], v["dose_wilcoxon_z"]) == ("<0.001", R)
     # BPI relief: baseline group 30 shown, follow-up group 6 withheld
     assert (v["bpi_relief_baseline_median"], v["bpi_relief_follow_up_median"]) == (60.0, R)
     # interviews: 18 → 20; providers 2, 1, 4 all [R] → provider total [R];
@@ -608,3 +609,81 @@ def test_after_protect_every_count_is_redacted_or_a_multiple_of_5_never_1_to_7(f
     # the inputs are left alone
     assert not any(isinstance(v, str) for v in frames["results"]["value"])
     assert protected["results"]["key"].tolist() == frames["results"]["key"].tolist()
+
+
+# ------------------------------------------------------------- released precision
+
+
+def test_a_diagnosed_count_that_rounds_to_its_n_is_withheld_unless_all_were_diagnosed():
+    p = sdc.protect_table(table(
+        table_row("condition", "anxiety", 12, 29, 41.4, diagnosed=8, section="comorbidity"),   # 10 and 10
+        table_row("condition", "depression", 12, 29, 41.4, diagnosed=12, section="comorbidity"),  # all: 10 and 10
+        table_row("condition", "sleep", 13, 29, 44.8, diagnosed=9, section="comorbidity"),     # 15 and 10
+        table_row("condition", "low_mood", 3, 29, 10.3, diagnosed=3, section="comorbidity"),   # [R] and [R]
+    ))
+    assert p["n"].tolist() == [10, 10, 15, R]
+    assert p["diagnosed"].tolist() == [R, 10, 10, R]
+    assert sdc.protect_table(p)["diagnosed"].tolist() == [R, 10, 10, R]  # idempotent
+
+
+def test_p_values_are_released_as_the_paper_prints_them():
+    assert sdc.p_text(6.103515625e-05) == "<0.001"  # exactly 2/2**15: 15 non-zero pairs
+    assert sdc.p_text(0.000999) == "<0.001"
+    assert sdc.p_text(0.001) == sdc.p_text(0.0099) == "<0.01"  # two decimals would print 0.00
+    assert sdc.p_text(0.0349) == 0.03
+    assert sdc.p_text(0.035) == 0.04                 # half away from zero
+    assert sdc.p_text("<0.001") == "<0.001" and sdc.p_text(R) == R and sdc.p_text(NAN) is None
+
+
+def test_every_results_key_has_a_release_rule():
+    keys = sdc.result_keys()
+    for key, kind in zip(keys["key"], keys["kind"]):
+        if kind != "count":
+            rule, decimals = sdc._rule("results", key, kind)
+            assert rule in ("round", "p_value", "withhold")
+
+
+def test_disclosure_problems_finds_full_precision_statistics_and_a_z():
+    problems = sdc.disclosure_problems({
+        "table1": table(table_row("age_years", None, 35, 35, mean=51.2, sd=10.0)),
+        "outcomes": outcomes(outcome("comm_total", "baseline", 30, 13.0, 10.5, 18.0, 16.0, 10.0)),
+        "results": results(dose_paired_n=35, dose_wilcoxon_p=0.00013, dose_wilcoxon_z=-3.8,
+                           dose_wilcoxon_exact_p="<0.001"),
+    })
+    assert any(re.search(r"table1 .*mean = 51.2 has more than 0 decimals", p) for p in problems)
+    assert any(re.search(r"outcomes .*p25 = 10.5 has more than 0 decimals", p) for p in problems)
+    assert any(re.search(r"dose_wilcoxon_p.*below 0.01", p) for p in problems)
+    assert any(re.search(r"dose_wilcoxon_z.*always withheld", p) for p in problems)
+    assert not any("exact_p" in p for p in problems)
+    assert len(problems) == 4
+
+
+def test_the_signed_rank_test_as_a_notebook_prints_it():
+    assert sdc.signrank_text(-3.8245, 0.000131, 34, "off") == "z = -3.825, P = 0.00013"
+    assert sdc.signrank_text(-3.8245, 0.000131, 34, "on") == "z = [REDACTED], P = <0.001"
+    assert sdc.signrank_text(-1.2, 0.23, 6, "on") == "z = [REDACTED], P = [REDACTED]"
+
+
+def test_under_sdc_a_notebook_names_the_data_folder_without_its_path(tmp_path):
+    from painreview.notebook_run import hide_path
+
+    data = tmp_path / "secure export"
+    text = '{"data_dir": "' + str(data) + '", "x": "' + str(data) + '/service_users.csv"}'
+    hidden = hide_path(text, data)
+    assert str(tmp_path) not in hidden and '"data_dir": "secure export"' in hidden
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 80).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))))
+def test_a_protected_footnote_says_all_diagnosed_only_when_all_were(counts):
+    from painreview.render import _diagnosed_note
+
+    n, diagnosed = counts
+    row = sdc.protect_table(table(table_row("condition", "x", n, 80, 100 * n / 80, diagnosed=diagnosed,
+                                            section="comorbidity"))).to_dict("records")[0]
+    note = _diagnosed_note(row)
+    assert (note is None) == (diagnosed == 0)          # a footnote exactly for rows with someone diagnosed
+    if note == "All diagnosed.":
+        assert diagnosed == n                           # never claimed when untrue
+    if diagnosed == n and n > sdc.SMALL:
+        assert note == "All diagnosed."                 # and said when true and the counts allow it

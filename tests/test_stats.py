@@ -221,6 +221,55 @@ def test_exact_p_with_tied_ranks_and_no_differences():
     assert exact_signrank_p([1, 2], [1, 2]) == 1.0
 
 
+def _enumerated_exact_p(before, after):
+    """Reference: every one of the 2^n sign patterns of the re-ranked non-zero |d|."""
+    from itertools import product
+
+    d = [a - b for b, a in zip(before, after) if a != b]
+    ranks = pd.Series([abs(x) for x in d]).rank(method="average").tolist()
+    total = sum(ranks)
+    observed = sum(r for r, x in zip(ranks, d) if x > 0)
+    extreme = sum(
+        abs(2 * sum(r for r, s in zip(ranks, signs) if s) - total) >= abs(2 * observed - total)
+        for signs in product((0, 1), repeat=len(d))
+    )
+    return extreme / 2 ** len(d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=9))
+def test_exact_p_equals_full_enumeration_of_sign_patterns(pairs):
+    before, after = zip(*pairs)
+    expected = _enumerated_exact_p(before, after) if any(a != b for b, a in pairs) else 1.0
+    assert exact_signrank_p(list(before), list(after)) == expected
+
+
+def test_exact_p_beyond_the_cut_off_is_the_normal_approximation():
+    # n = EXACT_MAX_N + 1 non-zero differences, no ties: d = 1..n with every third negative.
+    from painreview.stats import EXACT_MAX_N
+
+    n = EXACT_MAX_N + 1
+    d = [(-k if k % 3 == 0 else k) for k in range(1, n + 1)]
+    t = sum(k for k in range(1, n + 1) if k % 3)
+    z = (t - n * (n + 1) / 4) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    assert exact_signrank_p([0] * n, d) == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-12)
+    # at the cut-off itself the exact p is computed, and it is close to the approximation
+    exact = exact_signrank_p([0] * EXACT_MAX_N, d[:EXACT_MAX_N])
+    t = sum(k for k in range(1, EXACT_MAX_N + 1) if k % 3)
+    m = EXACT_MAX_N
+    z = (t - m * (m + 1) / 4) / math.sqrt(m * (m + 1) * (2 * m + 1) / 24)
+    assert exact == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), abs=1e-5)
+
+
+def test_exact_p_agrees_with_scipys_exact_distribution_without_ties():
+    from scipy.stats import wilcoxon
+
+    before = [0.0] * 20
+    after = [k * (-1) ** (k // 3) for k in range(1, 21)]
+    theirs = wilcoxon(after, before, zero_method="wilcox", method="exact")
+    assert exact_signrank_p(before, after) == pytest.approx(theirs.pvalue, rel=1e-12)
+
+
 def test_signrank_agrees_with_scipys_pratt_wilcoxon_on_the_papers_design():
     # Cross-check beside the hand-worked examples: scipy's wilcoxon with Pratt's treatment of
     # zeros, no continuity correction and the normal approximation is Stata's signrank.

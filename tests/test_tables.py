@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -147,7 +148,7 @@ def test_five_ethnicities_in_vocabulary_order_and_two_level_variables():
     su = frames["service_users"]
     su["ethnicity"] = ["black", "other", "asian", "white", "mixed"]
     su["sex"] = "male"  # no female service user: the other level stands in
-    su["disability"] = [False, False, None, False, False]
+    su["disability"] = pd.array([False, False, None, False, False], dtype="boolean")  # as typed_frames gives it
     t1 = table1(frames)
     eth = t1[t1["variable"] == "ethnicity"]
     assert eth["level"].tolist() == ["white", "mixed", "asian", "black", "other"]
