@@ -52,6 +52,7 @@ def write_report(target, settings) -> tuple[list[Path], list[str]]:
     from painreview.outputs import read_table, read_tables
     from painreview.paths import REPO
     from painreview.reference import read_reference
+    from painreview.provenance import is_synthetic
     from painreview.report import FIGURES, build_report, read_figures
 
     root, data = target.root, settings.data
@@ -71,7 +72,7 @@ def write_report(target, settings) -> tuple[list[Path], list[str]]:
     checks = check_paper(published)
     html = build_report(tables=tables, figures=figures, audit_table=audit_tables(tables, published, checks, sdc=settings.sdc),
                         paper_checks=checks, manifest=manifest, codebook=codebook, labels=_labels(),
-                        sdc=settings.sdc, published=published)
+                        sdc=settings.sdc, published=published, synthetic=is_synthetic(data))
     written.append(guard.write(target, "report.html", html))
     return written, missing
 

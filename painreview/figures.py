@@ -70,6 +70,47 @@ def format_p(p: float) -> str:
     return "P < 0.001" if p < 0.001 else f"P = {p:.3f}"
 
 
+def _signrank_title(p_value: float, n_paired: int, n_shown, disclosure: bool = False) -> str:
+    """Figure 2's title: the signed-rank P (as disclosure control releases it when on), or
+    in words why there is none (no service user with both doses, or no paired dose that
+    changed: the test is then undefined)."""
+    if p_value is not None and not math.isnan(float(p_value)):
+        shown = _released_p(p_value, n_paired) if disclosure else format_p(p_value)
+        return f"Wilcoxon signed-rank test (n = {n_shown} paired): {shown}"
+    if n_paired == 0:
+        return "Wilcoxon signed-rank test not computed:\nno service user has a dose at both timepoints"
+    return f"Wilcoxon signed-rank test (n = {n_shown} paired)\nnot computed: no paired dose changed"
+
+
+def mark_synthetic(fig: Figure) -> Figure:
+    """Label ``fig`` as drawn from the package's synthetic data (``painreview.provenance``):
+    a small grey note below a laid-out figure (after its own note, if any), or in a strip
+    added above one placed by hand (Figure 1); nothing else overlaps it."""
+    from painreview.provenance import FIGURE_NOTE
+
+    size = figstyle.FONT_PT * 0.75
+    if fig.get_layout_engine() is not None:
+        own = getattr(fig, "_supxlabel", None)  # the figure's own note (Figure 2)
+        if own is not None and own.get_text():
+            lines = wrap(FIGURE_NOTE, fig.get_figwidth() * 25.4 - 4, own.get_fontsize())
+            fig.supxlabel("\n".join([own.get_text(), *lines]), x=own.get_position()[0], ha=own.get_ha(),
+                          fontsize=own.get_fontsize(), multialignment="left")
+        else:
+            fig.supxlabel(FIGURE_NOTE, x=0.01, ha="left", fontsize=size, color="0.35")
+        fig._supxlabel.set_gid("synthetic-data-note")
+        return fig
+    strip = 2.2 * size / 72  # inches
+    height = fig.get_figheight()
+    fig.set_figheight(height + strip)
+    keep = height / (height + strip)
+    for ax in fig.axes:
+        box = ax.get_position()
+        ax.set_position([box.x0, box.y0 * keep, box.width, box.height * keep])
+    fig.text(0.01, 1 - 0.25 * strip / (height + strip), FIGURE_NOTE, ha="left", va="top", fontsize=size,
+             color="0.35", gid="synthetic-data-note")
+    return fig
+
+
 def spread(values: Iterable[float], step: float = 0.05, half_width: float = 0.25) -> np.ndarray:
     """Horizontal offsets fanning out equal values side by side (a deterministic strip
     plot: no random jitter, so the same data always give the same picture).
@@ -398,8 +439,7 @@ def figure2_dose(doses: pd.DataFrame, p_value: float, width_mm: float = figstyle
         )
         ax.tick_params(axis="x", length=0)
         ax.set_ylabel(f"{spec['label']},\n{spec['unit']}")
-        fig.suptitle(f"Wilcoxon signed-rank test (n = {_count(len(paired), disclosure)} paired): "
-                     f"{_released_p(p_value, len(paired)) if disclosure else format_p(p_value)}",
+        fig.suptitle(_signrank_title(p_value, len(paired), _count(len(paired), disclosure), disclosure),
                      fontsize=figstyle.FONT_PT)
         handles = [  # the legend names only the lines drawn: none under disclosure control
             Line2D([], [], color=figstyle.CHANGE_COLOURS[k], linewidth=1.2,

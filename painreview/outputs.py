@@ -79,12 +79,24 @@ def released(tables: dict[str, pd.DataFrame], sdc: str | bool) -> dict[str, pd.D
     return disclosure.protect(tables) if disclosure.is_on(sdc) else dict(tables)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], where) -> list[Path]:
-    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2) through the guard."""
+def _synthetic(where, data_dir) -> bool:
+    """Is the run's dataset the synthetic one (``painreview.provenance``)? ``data_dir``
+    when given, else the data of the run or target ``where`` writes for."""
+    from painreview.provenance import is_synthetic
+
+    if data_dir is None and isinstance(where, (Run, guard.Target)):
+        data_dir = where.settings.data
+    return is_synthetic(data_dir)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], where, data_dir: str | Path | None = None) -> list[Path]:
+    """Write ``OUT/tables/<name>.csv`` (and the renderings of Tables 1–2, whose notes say
+    so when the data are the synthetic dataset) through the guard."""
     from painreview.pipeline import table_texts
 
     target = _target(where)
-    return [guard.write(target, f"tables/{name}", text) for name, text in table_texts(tables).items()]
+    texts = table_texts(tables, synthetic=_synthetic(where, data_dir))
+    return [guard.write(target, f"tables/{name}", text) for name, text in texts.items()]
 
 
 # pandas 3 parses floats round-trip by default (and deprecates the option); pandas 2 must be asked.
@@ -112,10 +124,14 @@ def read_tables(where, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:
     return {name: read_table(folder / f"{name}.csv") for name in names}
 
 
-def write_figure(fig, where, stem: str) -> Path:
-    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg`` through the guard; return the PNG's path."""
+def write_figure(fig, where, stem: str, data_dir: str | Path | None = None) -> Path:
+    """Save ``fig`` as ``OUT/figures/<stem>.png`` and ``.svg`` through the guard; return the
+    PNG's path. A figure of the synthetic dataset says so (``painreview.provenance``)."""
+    from painreview.figures import mark_synthetic
     from painreview.savefig import figure_bytes
 
+    if _synthetic(where, data_dir):
+        mark_synthetic(fig)
     target = _target(where)
     paths = {suffix: guard.write(target, f"figures/{stem}{suffix}", data) for suffix, data in figure_bytes(fig).items()}
     return paths[".png"]

@@ -45,20 +45,21 @@ def csv_text(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n", float_format=None)
 
 
-def table_texts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
+def table_texts(tables: dict[str, pd.DataFrame], synthetic: bool = False) -> dict[str, str]:
     """``{file name: text}`` of every table as written: ``<name>.csv`` for each, and
-    ``table1.md``, ``table1.html``, ``table2.md``, ``table2.html``, in that order."""
+    ``table1.md``, ``table1.html``, ``table2.md``, ``table2.html``, in that order (their
+    notes labelling a ``synthetic`` run)."""
     texts = {f"{name}.csv": csv_text(frame) for name, frame in tables.items()}
     for name in RENDERED:
         if name in tables:
-            texts[f"{name}.md"] = to_markdown(tables[name], name)
-            texts[f"{name}.html"] = to_html(tables[name], name)
+            texts[f"{name}.md"] = to_markdown(tables[name], name, synthetic=synthetic)
+            texts[f"{name}.html"] = to_html(tables[name], name, synthetic=synthetic)
     return texts
 
 
-def write_tables(tables: dict[str, pd.DataFrame], out_dir) -> list[Path]:
+def write_tables(tables: dict[str, pd.DataFrame], out_dir, data_dir=None) -> list[Path]:
     """Write ``out_dir/tables/<name>.csv`` for every table and the renderings of Tables
     1–2 through the output guard (``painreview.outputs.write_tables``); return the paths."""
     from painreview.outputs import write_tables as guarded
 
-    return guarded(tables, out_dir)
+    return guarded(tables, out_dir, data_dir)

@@ -18,6 +18,7 @@ import string
 
 import pandas as pd
 
+from painreview.provenance import TABLE_NOTE
 from painreview.reference import read_reference
 from painreview.rounding import round_half_away
 
@@ -107,8 +108,9 @@ def _diagnosed_note(row: dict) -> str | None:
     return f"{int(dx)} diagnosed."
 
 
-def table_lines(table: pd.DataFrame, name: str) -> dict:
-    """The rendered content of a table, format-neutral: title, header, rows, notes.
+def table_lines(table: pd.DataFrame, name: str, synthetic: bool = False) -> dict:
+    """The rendered content of a table, format-neutral: title, header, rows, notes (the
+    last saying so for a ``synthetic`` run, ``painreview.provenance``).
 
     rows: list of ("heading", text) or ("row", label, value, percent, mark, indented).
     """
@@ -140,7 +142,7 @@ def table_lines(table: pd.DataFrame, name: str) -> dict:
         "column_group": head.get("column_group", ""),
         "rows": rows,
         "marked_notes": notes,
-        "note": head.get("note", ""),
+        "note": " ".join(t for t in (head.get("note", ""), TABLE_NOTE if synthetic else "") if t),
     }
 
 
@@ -148,9 +150,9 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def to_markdown(table: pd.DataFrame, name: str) -> str:
+def to_markdown(table: pd.DataFrame, name: str, synthetic: bool = False) -> str:
     """Markdown rendering of ``table`` (``name``: "table1" or "table2")."""
-    c = table_lines(table, name)
+    c = table_lines(table, name, synthetic)
     group = f"{c['column_group']}, n/N" if c["column_group"] else "n/N"
     lines = [f"**{_md(c['title'])}**", "", f"| {_md(c['row_header'])} | {_md(group)} | % |", "|:---|---:|---:|"]
     for item in c["rows"]:
@@ -169,9 +171,9 @@ def to_markdown(table: pd.DataFrame, name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_html(table: pd.DataFrame, name: str) -> str:
+def to_html(table: pd.DataFrame, name: str, synthetic: bool = False) -> str:
     """A standalone HTML ``<table>`` fragment of ``table`` (``name``: "table1" or "table2")."""
-    c = table_lines(table, name)
+    c = table_lines(table, name, synthetic)
     e = html.escape
     num = ' style="text-align:right"'
     out = [

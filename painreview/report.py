@@ -153,13 +153,21 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]], numeric: set[str
     return "\n".join(out)
 
 
-def _paper_table(tables: dict[str, pd.DataFrame], name: str) -> str:
+def _synthetic_banner(synthetic: bool) -> str:
+    """The banner of a run on the synthetic dataset; nothing for any other run."""
+    from painreview.provenance import BANNER
+
+    return (f'<p class="synthetic-banner" role="note" style="border:2px solid #b35900;background:#fff4e5;'
+            f'padding:0.6em 0.8em;font-weight:bold">{e(BANNER)}</p>\n') if synthetic else ""
+
+
+def _paper_table(tables: dict[str, pd.DataFrame], name: str, synthetic: bool = False) -> str:
     from painreview import render
 
     table = tables.get(name)
     if table is None:
         return f'<p class="missing">{e(name)}.csv was not found in tables/.</p>'
-    return render.to_html(table, name)
+    return render.to_html(table, name, synthetic=synthetic)
 
 
 def _outcomes(outcomes: pd.DataFrame | None, labels: dict[str, dict[str, str]]) -> str:
@@ -443,7 +451,8 @@ def _exploratory(tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, 
 def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[str, bytes]],
                  audit_table: pd.DataFrame, paper_checks: pd.DataFrame, manifest: dict,
                  codebook: pd.DataFrame | None = None, labels: dict[str, dict[str, str]] | None = None,
-                 title: str = TITLE, sdc: bool = False, published: pd.DataFrame | None = None) -> str:
+                 title: str = TITLE, sdc: bool = False, published: pd.DataFrame | None = None,
+                 synthetic: bool = False) -> str:
     """The report as one HTML document.
 
     tables: ``table1``, ``table2``, ``outcomes``, ``results``, ``thematic_tallies`` frames
@@ -456,6 +465,8 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
     ``published.csv`` with its ``wording`` (optional: without it the in-text section lists
     bare keys). The exploratory section (forest plot, ``estimates``, ``sensitivity``)
     appears when any of them is there.
+    synthetic: the run read the package's synthetic dataset (``painreview.provenance``):
+    a banner says so, and the tables' notes too.
     """
     labels = labels or {}
     slips = paper_checks[paper_checks["status"] == "slip"].reset_index(drop=True)
@@ -465,8 +476,8 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
     sections = [
         ("summary", "Data and run", _summary(manifest, audit_table, slips)),
         ("figure-1", "Figure 1", _figure("figure1_flow", figures)),
-        ("table-1", "Table 1", _paper_table(tables, "table1")),
-        ("table-2", "Table 2", _paper_table(tables, "table2")),
+        ("table-1", "Table 1", _paper_table(tables, "table1", synthetic)),
+        ("table-2", "Table 2", _paper_table(tables, "table2", synthetic)),
         ("figure-2", "Figure 2", _figure("figure2_dose", figures)),
         ("figures-3-4", "Figures 3 and 4",
          _figure("figure3_outcomes_higher_better", figures) + _figure("figure4_outcomes_lower_better", figures)
@@ -487,7 +498,7 @@ def build_report(*, tables: dict[str, pd.DataFrame], figures: dict[str, tuple[st
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
         "style-src 'unsafe-inline'\">\n"
         f"<title>{e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{e(title)}</h1>\n{nav}\n{body}\n</body>\n</html>\n"
+        f"<h1>{e(title)}</h1>\n{_synthetic_banner(synthetic)}{nav}\n{body}\n</body>\n</html>\n"
     )
 
 

@@ -756,7 +756,10 @@ def synthesize(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
 
 
 def write_dataset(frames: dict[str, pd.DataFrame], out_dir: str | Path) -> list[Path]:
-    """Write each frame as ``<out_dir>/<name>.csv`` (UTF-8, ``\\n``, no index); the paths written."""
+    """Write each frame as ``<out_dir>/<name>.csv`` (UTF-8, ``\\n``, no index) and the
+    synthetic mark ``SYNTHETIC.sha256`` (``painreview.provenance``); the CSV paths written."""
+    from painreview.provenance import write_mark
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -765,6 +768,7 @@ def write_dataset(frames: dict[str, pd.DataFrame], out_dir: str | Path) -> list[
         text = frames[name].to_csv(index=False, lineterminator="\n")
         path.write_bytes(text.encode("utf-8"))
         paths.append(path)
+    write_mark(out)
     return paths
 
 

@@ -103,7 +103,8 @@ class EditableDataset:
 
 
 def copy_dataset(source: Path, target: Path) -> EditableDataset:
-    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.md"))
+    # the synthetic mark goes too: an edited copy is no longer the calibrated dataset (provenance.py)
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.md", "SYNTHETIC.sha256"))
     return EditableDataset(target)
 
 
