@@ -593,7 +593,9 @@ def protect_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
     ``n_paired`` and ``n_nonzero`` are counts, each rounded on its own; every estimate of
     a row (median, Hodges–Lehmann estimate and interval, its level and method, mean, t
     interval, SD, standardised effect) is withheld when the row's group, ``n_paired``, is
-    7 or fewer (a Hodges–Lehmann limit is an average of two service users' changes).
+    7 or fewer (a Hodges–Lehmann limit is an average of two service users' changes), and
+    otherwise released at the precision ``sdc_precision.csv`` gives (whole units, as the
+    outcomes' means: at full precision mean·n would single out n).
     """
     _require(estimates, ESTIMATES_COLUMNS, "estimates")
     rows = _records(estimates)
@@ -602,7 +604,12 @@ def protect_estimates(estimates: pd.DataFrame) -> pd.DataFrame:
         for col in ESTIMATES_COUNTS:
             row[col] = protect_count(row[col])
         for col in ESTIMATES_STATS:
-            row[col] = REDACTED if is_small else _shown(row[col])
+            if is_small:
+                row[col] = REDACTED
+            elif ("estimates", col) in _precision():  # released at a documented precision
+                row[col] = release(row[col], _rule("estimates", col))
+            else:
+                row[col] = _shown(row[col])  # the level and method: settings, not data
     return _frame(rows, estimates, ESTIMATES_COUNTS + ESTIMATES_STATS)
 
 
@@ -612,7 +619,8 @@ def protect_sensitivity(sensitivity: pd.DataFrame) -> pd.DataFrame:
 
     The groups are counts; a ``count`` value is rounded; a ``percent`` is recomputed from
     its protected numerator (100·value·n rounded back to a count) and the protected group;
-    a ``statistic`` or ``p_value`` is withheld when its group is 7 or fewer.
+    a ``statistic`` or ``p_value`` is withheld when its group is 7 or fewer, and otherwise
+    released at the precision of its results key (``sdc_precision.csv``).
     """
     _require(sensitivity, SENSITIVITY_COLUMNS, "sensitivity")
     rows = _records(sensitivity)
@@ -623,9 +631,10 @@ def protect_sensitivity(sensitivity: pd.DataFrame) -> pd.DataFrame:
                 row[value_col] = protect_count(value)
             elif row["kind"] == "percent":
                 numerator = None if _missing(value) else round(_number(value, "percent") * _number(group, "n") / 100)
-                row[value_col] = _percent(protect_count(numerator), protect_count(group))
-            else:
-                row[value_col] = REDACTED if _small(group) else _shown(value)
+                row[value_col] = release(_percent(protect_count(numerator), protect_count(group)),
+                                         _rule("results", row["result"], "percent"))
+            else:  # a statistic or p-value at the precision its results key is released at
+                row[value_col] = REDACTED if _small(group) else release(value, _rule("results", row["result"], row["kind"]))
             row[n_col] = protect_count(group)
     return _frame(rows, sensitivity, ("value", "paper_value", "n", "paper_n"))
 
@@ -766,6 +775,7 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                 shown = [c for c in ESTIMATES_STATS if _is_shown(row.get(c))]
                 if shown and _small(row.get("n_paired")):
                     problems.append(f"{name} {where}: {', '.join(shown)} shown for a group of 7 or fewer")
+                precise(name, where, "estimates", row, tuple(c for c in ESTIMATES_STATS if ("estimates", c) in _precision()))
         elif name == "sensitivity":
             for i, row in enumerate(rows):
                 where = f"row {i} ({row.get('result')}/{row.get('alternative')})"
@@ -777,6 +787,8 @@ def disclosure_problems(frames: Mapping[str, pd.DataFrame], keys: pd.DataFrame |
                         problems.append(f"{name} {where}: {value_col} shown for a group of 7 or fewer")
                     elif row.get("kind") == "percent" and _is_shown(row.get(value_col)) and is_redacted(row.get(n_col)):
                         problems.append(f"{name} {where}: {value_col} shown beside a redacted denominator")
+                    if row.get("kind") in ("statistic", "p_value", "percent"):
+                        precise(name, where, "results", row, (value_col,), key=row.get("result"), kind=row.get("kind"))
         elif name == "results":
             spec = {k: r for k, r in zip(keys["key"], keys.to_dict("records"))}
             values = {str(r["key"]): r["value"] for r in rows}

@@ -38,7 +38,7 @@ import pandas as pd
 
 from painreview import sdc
 
-TABLE_FRAMES = ("table1", "table2", "outcomes", "results", "thematic_tallies")
+TABLE_FRAMES = ("table1", "table2", "outcomes", "results", "thematic_tallies", "estimates", "sensitivity")
 PICTURES = (".png",)
 
 _TOKEN = r"(\[REDACTED\]|-?\d+(?:\.\d+)?(?:e-?\d+)?)"
@@ -320,7 +320,8 @@ def _csv_problems(path: Path) -> list[str]:
     name = path.stem
     frame = read_table(path)
     if name in TABLE_FRAMES:
-        text_columns = ("section", "variable", "level", "label", "key", "measure", "timepoint", "theme", "code", "role")
+        text_columns = ("section", "variable", "level", "label", "key", "measure", "timepoint", "theme", "code", "role",
+                        "hl_method", "result", "kind", "setting", "paper_choice", "alternative")
         for col in frame.columns:
             if col not in text_columns:  # a column with [REDACTED] is read back as text
                 frame[col] = pd.Series([cell(v) for v in frame[col]], index=frame.index, dtype=object)

@@ -210,6 +210,10 @@ WRITERS = {
     ("manifest", "write_manifest"): "a manifest at a path of the caller's; runs write it via guard.write",
     ("synthetic", "write_dataset"): "a synthetic dataset (DATA, not OUT), the synthesize command",
     ("cli_bench", "_floor_notebook"): "the benchmark's own notebook in a temporary folder",
+    ("cli_bench", "run"): "docs/benchmarks.md and the benchmark's own output roots in a temporary folder",
+    ("cli_check_outputs", "run"): "outputs.sha256 in the repository (make hashes), not OUT",
+    ("replicate", "replicate_dataset"): "a replicated dataset (DATA, not OUT), the replicate command",
+    ("provenance", "write_mark"): "SYNTHETIC.sha256 beside a synthetic dataset (DATA, not OUT), the synthesize command",
 }
 #: Calls that write a file or a folder: method names that mean only that, ``os``/``shutil``
 #: functions by module, ``to_csv``/``to_excel``/``savefig`` given a target, ``open`` to write.
