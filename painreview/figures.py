@@ -99,14 +99,15 @@ def mark_synthetic(fig: Figure) -> Figure:
             fig.supxlabel(FIGURE_NOTE, x=0.01, ha="left", fontsize=size, color="0.35")
         fig._supxlabel.set_gid("synthetic-data-note")
         return fig
-    strip = 2.2 * size / 72  # inches
+    lines = wrap(FIGURE_NOTE, fig.get_figwidth() * 25.4 * 0.98 - 2, size)  # never clipped at the edge
+    strip = (1.2 * len(lines) + 1.0) * size / 72  # inches
     height = fig.get_figheight()
     fig.set_figheight(height + strip)
     keep = height / (height + strip)
     for ax in fig.axes:
         box = ax.get_position()
         ax.set_position([box.x0, box.y0 * keep, box.width, box.height * keep])
-    fig.text(0.01, 1 - 0.25 * strip / (height + strip), FIGURE_NOTE, ha="left", va="top", fontsize=size,
+    fig.text(0.01, 1 - 0.25 * strip / (height + strip), "\n".join(lines), ha="left", va="top", fontsize=size,
              color="0.35", gid="synthetic-data-note")
     return fig
 
