@@ -72,6 +72,12 @@ def git_ignores(path: Path, probe: str = "x") -> bool:
     return done.returncode == 0
 
 
+def is_git_checkout() -> bool:
+    """Is the repository a git checkout? A copy without git (``git archive``, a journal's
+    or Zenodo's archive) has no history a commit could leak data into."""
+    return (REPO / ".git").exists()
+
+
 def git_tracks_unchanged(folder: Path) -> bool:
     """True when git tracks files in ``folder`` and none is modified or untracked there: data
     already in the history as it is (the tests' hand-made datasets), which a commit cannot leak."""
@@ -88,15 +94,16 @@ def git_tracks_unchanged(folder: Path) -> bool:
 
 
 def repository_problem(settings: Settings) -> str | None:
-    """Why the repository may not hold this run's data or outputs, or None. Data inside the
-    repository must be data/synthetic, git-ignored, or already tracked unchanged."""
+    """Why the repository may not hold this run's data or outputs, or None. Data inside a git
+    checkout must be data/synthetic, git-ignored, or already tracked unchanged."""
     data, out = settings.data.resolve(), settings.out.resolve()
     if data == SYNTHETIC:
         if out == REPO and (settings.conversion, settings.sdc) != (COMMITTED_RUN["conversion"], COMMITTED_RUN["sdc"]):
             return (f"OUT: the repository holds the committed run (data/synthetic, CONVERSION=opioids_aware, "
                     f"SDC=off); write CONVERSION={settings.conversion} SDC={settings.sdc_text} to another OUT")
         return None
-    if _inside(data, REPO) and not git_ignores(data, "service_users.csv") and not git_tracks_unchanged(data):
+    if (_inside(data, REPO) and is_git_checkout() and not git_ignores(data, "service_users.csv")
+            and not git_tracks_unchanged(data)):
         return (f"DATA: {data} is inside the repository and git does not ignore it, so a commit could take "
                 f"the export with it; keep it outside the repository or in an ignored folder such as "
                 f"{REPO / 'data' / 'private'}")

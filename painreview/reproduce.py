@@ -10,6 +10,7 @@ committed output whose recorded hash is stale.
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from pathlib import Path
 
@@ -24,8 +25,21 @@ def output_files(root: Path = REPO) -> list[str]:
     return sorted({p.relative_to(root).as_posix() for g in OUTPUT_GLOBS for p in root.glob(g) if p.is_file()})
 
 
+#: A notebook's ``metadata.language_info.version``: the patch release of the Python that
+#: ran it, written there by the kernel (and by JupyterLab on save). The one byte range of
+#: a committed output that names the interpreter rather than the analysis, so the hash
+#: leaves it out and the check holds on every supported Python.
+_INTERPRETER_VERSION = re.compile(rb'("language_info": \{[^}]*?\}[^}]*?"version": ")[^"]*(")', re.S)
+
+
+def comparable_bytes(path: Path) -> bytes:
+    """The bytes of an output as compared: a notebook without its interpreter version."""
+    data = path.read_bytes()
+    return _INTERPRETER_VERSION.sub(rb"\1\2", data, count=1) if path.suffix == ".ipynb" else data
+
+
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashlib.sha256(comparable_bytes(path)).hexdigest()
 
 
 def hashes_text(root: Path = REPO) -> str:
@@ -63,6 +77,23 @@ def git_changes(root: Path = REPO) -> str | None:
         done = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=all", "--",
                                "tables", "figures", "notebooks", "data/synthetic"],
                               capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            return None
+        lines = [line for line in done.stdout.splitlines(keepends=True)
+                 if not _only_interpreter_differs(root, line)]
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout if done.returncode == 0 else None
+    return "".join(lines)
+
+
+def _only_interpreter_differs(root: Path, status_line: str) -> bool:
+    """Is a ``git status`` line a modified notebook that differs from the committed one only
+    in its interpreter version (run on another supported Python)?"""
+    rel = status_line[3:].strip()
+    if status_line[:2].strip() != "M" or not rel.endswith(".ipynb"):
+        return False
+    committed = subprocess.run(["git", "-C", str(root), "show", f"HEAD:{rel}"], capture_output=True, timeout=60)
+    if committed.returncode != 0:
+        return False
+    same = _INTERPRETER_VERSION.sub(rb"\1\2", committed.stdout, count=1)
+    return same == comparable_bytes(Path(root) / rel)

@@ -41,3 +41,19 @@ def test_git_changes_is_none_outside_a_checkout(tmp_path):
 def test_the_recorded_hashes_are_those_of_the_committed_outputs():
     # After regenerating outputs, `make hashes` records them (and the commit carries both).
     assert reproduce.differences() == [], "outputs.sha256 is stale: run make hashes"
+
+
+def test_a_notebook_is_compared_without_the_patch_release_of_the_python_that_ran_it(tmp_path):
+    text = ('{\n "cells": [{"outputs": ["x = 1"]}],\n "metadata": {\n  "language_info": {\n'
+            '   "codemirror_mode": {\n    "name": "ipython",\n    "version": 3\n   },\n'
+            '   "name": "python",\n   "version": "%s"\n  }\n }\n}\n')
+    a, b, c = (tmp_path / n for n in ("a.ipynb", "b.ipynb", "c.ipynb"))
+    a.write_text(text % "3.11.7")
+    b.write_text(text % "3.13.0")
+    c.write_text((text % "3.11.7").replace("x = 1", "x = 2"))
+    assert reproduce.sha256(a) == reproduce.sha256(b)            # only the interpreter differs
+    assert reproduce.sha256(a) != reproduce.sha256(c)            # an output differs
+    assert b'"version": 3' in reproduce.comparable_bytes(a)      # codemirror's version is kept
+    csv = tmp_path / "t.csv"
+    csv.write_text('"version": "3.11.7"\n')
+    assert reproduce.comparable_bytes(csv) == csv.read_bytes()   # only notebooks are normalised
