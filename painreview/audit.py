@@ -42,6 +42,7 @@ from painreview import consistency as cons
 
 AUDIT_COLUMNS = ["key", "published", "reproduced", "status", "note"]
 MATCH, MISMATCH, PAPER_INCONSISTENT, PROTECTED = "match", "mismatch", "paper_inconsistent", "protected"
+STATUSES = (MATCH, MISMATCH, PAPER_INCONSISTENT, PROTECTED)
 STATUSES = (PAPER_INCONSISTENT, MISMATCH, MATCH)
 """The statuses of every audit, disagreements first; ``protected`` comes after them, only
 under disclosure control."""

@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from painreview import sdc
+from painreview.audit import STATUSES
 
 TABLE_FRAMES = ("table1", "table2", "outcomes", "results", "thematic_tallies", "estimates", "sensitivity")
 PICTURES = (".png",)
@@ -205,7 +206,10 @@ def row_problems(shape: str, cells: list[str]) -> list[str]:
         published = cells[1]
         if isinstance(published, str) and published[:1] in "<>" and published not in sdc.P_TEXTS:
             published = published[1:]  # a printed bound (">40 %"): its number is checked
-        for col, text in (("published", published), ("reproduced", cells[2])):
+        reproduced = cells[2]
+        if reproduced in STATUSES:  # to_string printed an empty reproduced cell: the status came third
+            reproduced = ""
+        for col, text in (("published", published), ("reproduced", reproduced)):
             why = value_problem(cells[0], text)
             if why:
                 problems.append(f"{cells[0]} {col} {text}: {why}")

@@ -170,6 +170,9 @@ def test_make_tables_sdc_on_writes_the_protected_tables(tmp_path):
     expected = table_texts(released(build_tables(load_dataset(MINI)), "on"))
     assert {name: (out / "tables" / name).read_text() for name in expected} == expected
     assert expected != table_texts(build_tables(load_dataset(MINI)))
+    from painreview.sdc_scan import scan_release
+
+    assert scan_release(out, MINI) == []
 
 
 def test_a_failed_sdc_run_leaves_the_previous_outputs_exactly_as_they_were(finished, tmp_path):
@@ -234,6 +237,11 @@ def test_two_runs_into_one_out_at_once_the_second_is_refused(finished, tmp_path)
     protected = table_texts(released(build_tables(load_dataset(data)), "on"))
     for name in ("table1.csv", "table2.csv", "results.csv", "table1.md"):
         assert (out / "tables" / name).read_text() == protected[name], name
+    from painreview.sdc_scan import scan_release
+
+    # every file the SDC=on run wrote (tables, figure SVGs, notebooks, report, manifest): no
+    # count 1-7 or off a multiple of 5, no minimum or maximum, no patient id or data date
+    assert scan_release(out, data) == []
 
 
 def test_staleness_is_by_content_not_mtime_and_a_deleted_file_fails_validation(finished, tmp_path):

@@ -136,3 +136,9 @@ def test_the_committed_notebooks_without_sdc_fail_the_scan():
     failing = {p.split(":")[0] for p in problems}
     assert {"notebooks/01_flow.ipynb", "notebooks/02_table1.ipynb", "notebooks/04_dose.ipynb",
             "notebooks/05_outcomes.ipynb", "notebooks/06_results.ipynb", "notebooks/07_thematic.ipynb"} <= failing
+
+
+def test_a_printed_audit_row_without_a_reproduced_value_is_read_as_empty():
+    # to_string prints an empty cell as blanks, so the status comes third: not a leak
+    assert sdc_scan.row_problems("audit", ["table1.condition.child_abuse.n", "10", "mismatch", "Table"]) == []
+    assert sdc_scan.row_problems("audit", ["table1.condition.child_abuse.n", "10", "3", "mismatch"]) != []
