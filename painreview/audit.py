@@ -57,27 +57,34 @@ def _level(value) -> str:
     return str(value)
 
 
-def reproduced_values(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """``key, value`` of every computed number the paper may print: each non-empty field of
-    each row of ``tables["table1"]`` / ``["table2"]`` as ``<table>.<variable>.<level>.<field>``
-    (level empty for a continuous row), then ``tables["results"]`` rows as they are."""
-    keys: list[str] = []
-    values: list[float] = []
+def _audited_cells(tables: dict[str, pd.DataFrame]):
+    """``(key, value)`` of every audited cell as written: each field of each row of
+    ``tables["table1"]`` / ``["table2"]`` as ``<table>.<variable>.<level>.<field>`` (level
+    empty for a continuous row), then ``tables["results"]`` rows as they are."""
     for name in TABLE_NAMES:
         table = tables.get(name)
         if table is None:
             continue
         for rec in table.to_dict("records"):
             for field in TABLE_FIELDS:
-                value = pd.to_numeric(pd.Series([rec.get(field)]), errors="coerce").iloc[0]
-                if pd.isna(value):
-                    continue
-                keys.append(f"{name}.{rec['variable']}.{_level(rec.get('level'))}.{field}")
-                values.append(float(value))
+                yield f"{name}.{rec['variable']}.{_level(rec.get('level'))}.{field}", rec.get(field)
     results = tables.get("results")
     if results is not None:
-        keys += [str(k) for k in results["key"]]
-        values += pd.to_numeric(results["value"], errors="coerce").astype(float).tolist()
+        yield from ((str(key), value) for key, value in zip(results["key"], results["value"]))
+
+
+def reproduced_values(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """``key, value`` of every computed number the paper may print (:func:`_audited_cells`
+    that hold a number; a results row is kept even when it holds none)."""
+    keys: list[str] = []
+    values: list[float] = []
+    results = {str(k) for k in tables["results"]["key"]} if tables.get("results") is not None else set()
+    for key, raw in _audited_cells(tables):
+        value = pd.to_numeric(pd.Series([raw]), errors="coerce").astype(float).iloc[0]
+        if pd.isna(value) and key not in results:
+            continue
+        keys.append(key)
+        values.append(float(value))
     return pd.DataFrame({"key": keys, "value": pd.Series(values, dtype="float64")})
 
 
@@ -86,25 +93,12 @@ def released_texts(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     (``[REDACTED]``, ``<0.001``): the keys of :func:`reproduced_values`, which has no
     number for them."""
     texts: dict[str, str] = {}
-
-    def keep(key: str, value) -> None:
+    for key, value in _audited_cells(tables):
         if isinstance(value, str) and value.strip():
             try:
                 float(value)
             except ValueError:
                 texts.setdefault(key, value.strip())
-
-    for name in TABLE_NAMES:
-        table = tables.get(name)
-        if table is None:
-            continue
-        for rec in table.to_dict("records"):
-            for field in TABLE_FIELDS:
-                keep(f"{name}.{rec['variable']}.{_level(rec.get('level'))}.{field}", rec.get(field))
-    results = tables.get("results")
-    if results is not None:
-        for key, value in zip(results["key"], results["value"]):
-            keep(str(key), value)
     return texts
 
 
